@@ -1,0 +1,68 @@
+"""Staff voice: anonymous staff surveys and Freedom to Speak Up for NHS general practice.
+
+`create_app(test_config=None)` builds the application; `flask --app survey ...` finds it.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from flask import Flask
+
+from survey.config import Defaults, check_secrets, default_instance_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# CLI commands that create the secrets, so they may run before there are any.
+SETUP_COMMANDS = {"init", "demo"}
+
+
+def _creating_instance() -> bool:
+    if click.get_current_context(silent=True) is None:
+        return False
+    words = [a for a in sys.argv[1:] if not a.startswith("-")]
+    return bool(SETUP_COMMANDS & set(words))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance_path = Path(test_config.get("INSTANCE_PATH")) if test_config and test_config.get("INSTANCE_PATH") else default_instance_path()
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(prefix="SURVEY")
+    if test_config:
+        app.config.update(test_config)
+
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance_path / 'survey.db'}"
+    if not app.config.get("TESTING") and not _creating_instance():
+        check_secrets(app.config)
+
+    from survey import db, extensions, logs, security, errors
+    logs.init_app(app)
+    db.init_app(app)
+    extensions.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from survey.auth import bp as auth_bp
+    from survey.respond import bp as respond_bp
+    from survey.speakup import bp as speakup_bp
+    from survey.guardian import bp as guardian_bp
+    from survey.reports import bp as reports_bp
+    from survey.admin import bp as admin_bp
+    from survey.home import bp as home_bp
+    for bp in (home_bp, auth_bp, respond_bp, speakup_bp, guardian_bp, reports_bp, admin_bp):
+        app.register_blueprint(bp)
+
+    from survey.cli import register as register_cli
+    register_cli(app)
+    return app

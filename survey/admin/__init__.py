@@ -1,0 +1,4 @@
+"""Administration: organisations, surveys, waves, tokens, accounts: /admin."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,0 +1,15 @@
+"""`flask --app survey <command>`. One module per domain; each calls the same operations
+as the web pages. Every command turns bad input into a one-line message and exit code 1."""
+from __future__ import annotations
+
+import importlib
+
+# Modules that define a `commands` list of click commands/groups.
+MODULES = ["survey.cli.setup"]
+
+
+def register(app) -> None:
+    for name in MODULES:
+        module = importlib.import_module(name)
+        for command in module.commands:
+            app.cli.add_command(command)

@@ -1,0 +1,35 @@
+"""Rate limits on guessable or costly actions, shared between processes through Redis.
+
+Limits are keyed by what is being protected (a case reference, a staff e-mail) and, for
+public routes, by a keyed hash of the client that lives only in memory or Redis for the
+length of the window: no address is written to a log or the database.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from limits import parse
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+
+class RateLimiter:
+    def __init__(self, redis_url: str | None, secret: str):
+        self._storage = storage_from_string(redis_url) if redis_url else MemoryStorage()
+        self._limiter = MovingWindowRateLimiter(self._storage)
+        self._secret = (secret or "ratelimit").encode()
+
+    def _key(self, scope: str, identity: str) -> str:
+        digest = hmac.new(self._secret, identity.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
+        return f"{scope}:{digest}"
+
+    def hit(self, limit: str, scope: str, identity: str) -> bool:
+        """Count one attempt; False when the limit is already reached."""
+        return self._limiter.hit(parse(limit), self._key(scope, identity))
+
+    def allowed(self, limit: str, scope: str, identity: str) -> bool:
+        return self._limiter.test(parse(limit), self._key(scope, identity))
+
+    def reset(self) -> None:
+        self._storage.reset()

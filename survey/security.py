@@ -1,0 +1,38 @@
+"""Response headers: a strict content security policy, no referrer, no caching of pages."""
+from __future__ import annotations
+
+from flask import request
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def init_app(app) -> None:
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("Referrer-Policy", "no-referrer")   # links carry tokens
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.endpoint != "static":
+            # Nothing a person typed or was shown (keys, answers, cases) stays in a cache.
+            h["Cache-Control"] = "no-store"
+            h["Pragma"] = "no-cache"
+        else:
+            h.setdefault("Cache-Control", "public, max-age=604800")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
