@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:15:21.128787
+Create Date: 2026-11-28 13:16:19.135820
 """
 from alembic import op
 import sqlalchemy as sa
