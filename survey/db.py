@@ -57,6 +57,10 @@ def init_app(app) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["survey.engine"] = engine
     app.extensions["survey.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # Close at the end of each request, and of each app context (CLI). In tests an app
+    # context may outlive many requests, so the request teardown is what keeps sessions
+    # from leaking state from one request into the next.
+    app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
 
 

@@ -11,7 +11,7 @@ from survey.models import Role, StaffUser
 
 def current_staff() -> StaffUser | None:
     """The signed-in account, with both factors, active, and its session still current."""
-    if "staff" in g:
+    if "staff" in g and g.get("staff_request") is request._get_current_object():
         return g.staff
     user = None
     staff_id = session.get("staff_id")
@@ -20,6 +20,7 @@ def current_staff() -> StaffUser | None:
         if candidate is not None and candidate.is_active and candidate.session_epoch == session.get("staff_epoch"):
             user = candidate
     g.staff = user
+    g.staff_request = request._get_current_object()
     return user
 
 

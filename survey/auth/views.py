@@ -11,7 +11,8 @@ from survey.errors import render_error
 from survey.extensions import keyring, password_hasher, ratelimiter
 from survey.models import Role
 
-HOME_FOR_ROLE = {Role.guardian: "guardian.queue", Role.edi_lead: "reports.index", Role.admin: "admin.index"}
+# Each staff blueprint has an `index` endpoint: the landing page for its role.
+HOME_FOR_ROLE = {Role.guardian: "guardian.index", Role.edi_lead: "reports.index", Role.admin: "admin.index"}
 
 
 def _safe_next(target: str | None) -> str | None:

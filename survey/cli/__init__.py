@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib
 
 # Modules that define a `commands` list of click commands/groups.
-MODULES = ["survey.cli.setup"]
+MODULES = [
+    "survey.cli.setup",
+    "survey.cli.users",
+]
 
 
 def register(app) -> None:
