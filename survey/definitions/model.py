@@ -30,17 +30,31 @@ class Option:
 @dataclass(frozen=True)
 class Routing:
     """Show the question only if question `question` was answered with one of `codes`
-    (for a multiple-choice question: if any of `codes` was ticked)."""
+    (for a multiple-choice question: if any of `codes` was ticked), or if any of the
+    `alternatives` is met ("q16c only if q16a = 1 or q16b = 1")."""
     question: str
     codes: tuple[str, ...]
+    alternatives: tuple["Routing", ...] = ()
 
     def is_met(self, answers: dict) -> bool:
+        return self._own_is_met(answers) or any(alt.is_met(answers) for alt in self.alternatives)
+
+    def _own_is_met(self, answers: dict) -> bool:
         given = answers.get(self.question)
         if given is None:
             return False
         if isinstance(given, (list, tuple)):
             return any(code in self.codes for code in given)
         return given in self.codes
+
+    def questions(self) -> tuple[str, ...]:
+        """Every question this routing depends on."""
+        return (self.question,) + tuple(q for alt in self.alternatives for q in alt.questions())
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Routing":
+        return cls(d["question"], tuple(d["codes"]),
+                   tuple(cls.from_dict(a) for a in d.get("alternatives", ())))
 
 
 @dataclass(frozen=True)
@@ -107,7 +121,7 @@ class SurveyDefinition:
             return Question(
                 id=d["id"], text=d["text"], type=QuestionType(d["type"]),
                 options=tuple(Option(**o) for o in d.get("options", ())), hint=d.get("hint"),
-                show_if=Routing(routing["question"], tuple(routing["codes"])) if routing else None,
+                show_if=Routing.from_dict(routing) if routing else None,
                 required=d.get("required", False), demographic=d.get("demographic", False),
                 max_length=d.get("max_length", 2000),
             )
