@@ -63,6 +63,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     for bp in (home_bp, auth_bp, respond_bp, speakup_bp, guardian_bp, reports_bp, admin_bp):
         app.register_blueprint(bp)
 
+    if app.config.get("PROXY_COUNT"):
+        # Behind a TLS proxy: trust its X-Forwarded-Proto/Host (never X-Forwarded-For,
+        # which the app has no use for).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=n, x_host=n)
+
     from survey.cli import register as register_cli
     register_cli(app)
     return app

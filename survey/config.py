@@ -55,6 +55,7 @@ class Defaults:
     MAIL_FROM = "ftsu-noreply@localhost"
     BASE_URL = "http://localhost:5000"
 
+    PROXY_COUNT = 0          # number of trusted proxies in front (sets scheme/host only)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

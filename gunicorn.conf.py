@@ -1,0 +1,32 @@
+"""Gunicorn settings for production (docs/deploy.md explains each choice).
+
+    gunicorn -c gunicorn.conf.py
+
+The app keeps no state in its processes, so run as many workers and hosts as needed
+behind one TLS proxy and one PostgreSQL; rate limits are shared through Redis.
+"""
+import multiprocessing
+import os
+
+wsgi_app = "survey:create_app()"
+bind = os.environ.get("SURVEY_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("SURVEY_WORKERS", multiprocessing.cpu_count() * 2))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+max_requests = 2000          # recycle workers now and then
+max_requests_jitter = 200
+limit_request_line = 4096
+limit_request_fields = 50
+
+# No gunicorn access log: it would record client addresses, user agents and full paths
+# (which can hold invitation tokens). The app writes its own request log with the route
+# pattern only (survey/logs.py). Errors go to stderr.
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+capture_output = False
+
+# Only the local TLS proxy may set X-Forwarded-Proto (Secure cookies, HSTS).
+forwarded_allow_ips = os.environ.get("SURVEY_FORWARDED_ALLOW_IPS", "127.0.0.1")
