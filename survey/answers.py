@@ -123,7 +123,7 @@ def pages(definition: SurveyDefinition) -> list[Section]:
     for section in definition.sections:
         chunks: list[list[Question]] = [[]]
         for q in section.questions:
-            if chunks[-1] and q.show_if is not None and q.show_if.question in {c.id for c in chunks[-1]}:
+            if chunks[-1] and q.show_if is not None and set(q.show_if.questions()) & {c.id for c in chunks[-1]}:
                 chunks.append([])
             chunks[-1].append(q)
         for i, chunk in enumerate(c for c in chunks if c):
