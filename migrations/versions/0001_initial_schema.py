@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:16:19.135820
+Create Date: 2026-11-28 13:24:26.936177
 """
 from alembic import op
 import sqlalchemy as sa
@@ -92,7 +92,7 @@ def upgrade() -> None:
     op.create_table('concerns',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=16), nullable=False),
-    sa.Column('access_key_hash', sa.String(length=255), nullable=False),
+    sa.Column('access_key_hash', sa.String(length=255), nullable=True),
     sa.Column('org_id', sa.Integer(), nullable=True),
     sa.Column('is_anonymous', sa.Boolean(), nullable=False),
     sa.Column('status', sa.Enum('new', 'acknowledged', 'in_progress', 'waiting', 'closed', 'withdrawn', name='concernstatus', native_enum=False, length=16), nullable=False),
@@ -107,6 +107,7 @@ def upgrade() -> None:
     sa.Column('lessons', sa.LargeBinary(), nullable=True),
     sa.Column('feedback_answer', sa.String(length=16), nullable=True),
     sa.Column('feedback_comment', sa.LargeBinary(), nullable=True),
+    sa.Column('feedback_on', sa.Date(), nullable=True),
     sa.Column('raised_on', sa.Date(), nullable=False),
     sa.Column('acknowledged_on', sa.Date(), nullable=True),
     sa.Column('closed_on', sa.Date(), nullable=True),
@@ -114,6 +115,7 @@ def upgrade() -> None:
     sa.Column('purged_on', sa.Date(), nullable=True),
     sa.Column('unread_by_guardian', sa.Integer(), nullable=False),
     sa.Column('unread_by_reporter', sa.Integer(), nullable=False),
+    sa.Column('notify_pending', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organisations.id'], name=op.f('fk_concerns_org_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_concerns')),
     sa.UniqueConstraint('reference', name=op.f('uq_concerns_reference'))

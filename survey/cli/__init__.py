@@ -7,6 +7,9 @@ import importlib
 # Modules that define a `commands` list of click commands/groups.
 MODULES = [
     "survey.cli.setup",
+    "survey.cli.speakup",
+    "survey.cli.keys",
+    "survey.cli.audit",
     "survey.cli.users",
 ]
 

@@ -35,12 +35,31 @@ class ConcernStatus(str, enum.Enum):
         }[self.value]
 
 
+# How a case ended (a category for the return, never free text).
+OUTCOMES: dict[str, str] = {
+    "resolved": "Resolved",
+    "partly_resolved": "Partly resolved",
+    "not_resolved": "Not resolved",
+    "referred": "Referred elsewhere",
+    "no_further_action": "No further action",
+}
+
+# "Given your experience, would you speak up again?"
+FEEDBACK_ANSWERS: dict[str, str] = {
+    "yes": "Yes", "no": "No", "maybe": "Maybe", "dont_know": "Don't know",
+}
+
+
 class Concern(Base):
+    """A case. No column can point at the person: no account, address, browser or time
+    of day. `id` orders the guardian's work; the reporter only ever sees `reference`."""
+
     __tablename__ = "concerns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)     # random, e.g. "K7QM-2XPD"
-    access_key_hash: Mapped[str] = mapped_column(String(255))           # argon2id over HMAC(pepper, key)
+    # argon2id over HMAC(pepper, key); cleared by the purge, after which the key opens nothing.
+    access_key_hash: Mapped[str | None] = mapped_column(String(255))
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     is_anonymous: Mapped[bool] = mapped_column(Boolean)                 # False = confidential
     status: Mapped[ConcernStatus] = mapped_column(Enum(ConcernStatus, native_enum=False, length=16), default=ConcernStatus.new)
@@ -57,6 +76,7 @@ class Concern(Base):
     lessons: Mapped[bytes | None] = mapped_column(LargeBinary)       # encrypted
     feedback_answer: Mapped[str | None] = mapped_column(String(16))  # yes / no / maybe / dont_know
     feedback_comment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    feedback_on: Mapped[dt.date | None] = mapped_column(Date)        # counted in that quarter's return
 
     raised_on: Mapped[dt.date] = mapped_column(Date)
     acknowledged_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -65,6 +85,8 @@ class Concern(Base):
     purged_on: Mapped[dt.date | None] = mapped_column(Date)
     unread_by_guardian: Mapped[int] = mapped_column(Integer, default=1)
     unread_by_reporter: Mapped[int] = mapped_column(Integer, default=0)
+    # Something arrived for the guardians since the last notification digest (survey/notify.py).
+    notify_pending: Mapped[bool] = mapped_column(Boolean, default=False)
 
     messages: Mapped[list["ConcernMessage"]] = relationship(back_populates="concern", order_by="ConcernMessage.id", cascade="all, delete-orphan")
     notes: Mapped[list["ConcernNote"]] = relationship(back_populates="concern", order_by="ConcernNote.id", cascade="all, delete-orphan")

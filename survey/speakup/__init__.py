@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("speakup", __name__, url_prefix="/speakup")
+
+from survey.speakup import raise_views, followup_views  # noqa: E402,F401

@@ -1,0 +1,109 @@
+"""Raising a concern: the start page, the form, the reference and key shown once.
+
+Nothing about the sender is logged or stored: the client address is only ever handed
+to the rate limiter, which keeps a keyed hash of it for the length of its window.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from survey.concerns import ConcernInput, new_reference, raise_concern
+from survey.concerns.cases import SCOPE_SUBMIT_CLIENT
+from survey.crypto import KeyRingError, new_access_key
+from survey.db import get_session
+from survey.extensions import access_key_hasher, keyring, ratelimiter
+from survey.models import Organisation
+from survey.speakup import bp
+from survey.speakup.forms import PREFER_NOT, RaiseForm, SavedKeyForm
+
+NEW_CASE = "speakup_new"        # the reference and key, encrypted, until shown once
+SHOWN = "speakup_shown"         # the reference whose key was shown (for the confirmation)
+
+
+def guardian_contact(org: Organisation | None) -> str:
+    contacts = current_app.config.get("GUARDIAN_CONTACTS") or {}
+    if org is not None and org.code in contacts:
+        return contacts[org.code]
+    return current_app.config["DEFAULT_GUARDIAN_CONTACT"]
+
+
+def _org_from_query(db) -> Organisation | None:
+    code = (request.args.get("org") or "").strip()[:32]
+    return db.scalar(select(Organisation).where(Organisation.code == code)) if code else None
+
+
+@bp.route("/")
+def index():
+    db = get_session()
+    org = _org_from_query(db)
+    contacts = current_app.config.get("GUARDIAN_CONTACTS") or {}
+    listed = []
+    if org is None and contacts:
+        names = dict(db.execute(select(Organisation.code, Organisation.name).where(Organisation.code.in_(list(contacts)))).all())
+        listed = sorted(((names.get(code, code), text) for code, text in contacts.items()), key=lambda p: p[0])
+    return render_template("speakup/index.html", org=org, guardian=guardian_contact(org), listed=listed)
+
+
+def _org_choices(db) -> list[tuple[str, str]]:
+    orgs = db.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
+    return [(PREFER_NOT, "Prefer not to say")] + [(str(i), n) for i, n in orgs]
+
+
+def _remember_once(reference: str, key: str) -> None:
+    # The signed session cookie is readable by its holder, so the key travels encrypted.
+    session[NEW_CASE] = keyring().encrypt(json.dumps({"ref": reference, "key": key})).decode("ascii")
+    session.pop(SHOWN, None)
+
+
+@bp.route("/raise", methods=["GET", "POST"])
+def raise_concern_page():
+    db = get_session()
+    form = RaiseForm()
+    form.org.choices = _org_choices(db)
+    if request.method == "GET":
+        org = _org_from_query(db)
+        form.org.data = str(org.id) if org else PREFER_NOT
+    if form.validate_on_submit():
+        if not ratelimiter().hit(current_app.config["RATELIMIT_SPEAKUP_SUBMIT"], SCOPE_SUBMIT_CLIENT, request.remote_addr or ""):
+            return render_template("speakup/raise.html", form=form, limited=True), 429
+        if (form.website.data or "").strip():
+            # A bot filled the honeypot: it sees the usual pages, and nothing is stored.
+            _remember_once(new_reference(), new_access_key())
+            return redirect(url_for("speakup.raised"), code=303)
+        org_id = int(form.org.data) if (form.org.data or "").isdigit() else None
+        anonymous = form.contact_mode.data != "confidential"
+        data = ConcernInput(text=form.text.data, elements=list(form.elements.data or []), org_id=org_id,
+                            anonymous=anonymous, contact=None if anonymous else form.contact.data)
+        case = raise_concern(db, keyring(), access_key_hasher(), data)
+        db.commit()
+        _remember_once(case.reference, case.access_key)
+        return redirect(url_for("speakup.raised"), code=303)
+    return render_template("speakup/raise.html", form=form, limited=False)
+
+
+@bp.route("/raised", methods=["GET", "POST"])
+def raised():
+    form = SavedKeyForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            session.pop(SHOWN, None)
+            return redirect(url_for("speakup.next_steps"), code=303)
+        # The key was shown on the previous page and is not kept: say so plainly.
+        return render_template("speakup/raised.html", form=form, reference=session.get(SHOWN), key=None, again=True), 400
+    blob = session.pop(NEW_CASE, None)
+    if blob is None:
+        return render_template("speakup/raised.html", form=form, reference=session.get(SHOWN), key=None, again=True)
+    try:
+        shown = json.loads(keyring().decrypt(blob.encode("ascii")))
+    except (KeyRingError, ValueError):
+        return render_template("speakup/raised.html", form=form, reference=None, key=None, again=True)
+    session[SHOWN] = shown["ref"]
+    return render_template("speakup/raised.html", form=form, reference=shown["ref"], key=shown["key"], again=False)
+
+
+@bp.route("/next")
+def next_steps():
+    return render_template("speakup/next.html")
