@@ -11,6 +11,10 @@ MODULES = [
     "survey.cli.keys",
     "survey.cli.audit",
     "survey.cli.users",
+    "survey.cli.orgs",
+    "survey.cli.surveys",
+    "survey.cli.waves",
+    "survey.cli.tokens",
 ]
 
 

@@ -63,6 +63,8 @@ def _cached(path: Path, key: str, build):
     except OSError:
         return build()
     if stamp not in _cache:
+        if len(_cache) > 256:
+            _cache.clear()
         _cache[stamp] = build()
     return _cache[stamp]
 
