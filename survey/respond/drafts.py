@@ -1,0 +1,54 @@
+"""Answers in progress, kept on the server, encrypted, keyed by the token's hash (or by
+a random open-link session key). No Flask: views, tests and scripts call these.
+
+A save starts with a write (UPDATE, then INSERT if there was no row), so on SQLite it
+takes the write lock at once and queues behind other writers instead of failing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from survey.models import Draft
+
+PAYLOAD_VERSION = 1
+
+
+def encode(keyring, answers: dict[str, Any]) -> bytes:
+    return keyring.encrypt(json.dumps({"v": PAYLOAD_VERSION, "answers": answers}, sort_keys=True))
+
+
+def decode(keyring, payload: bytes | None) -> dict[str, Any] | None:
+    if payload is None:
+        return None
+    data = json.loads(keyring.decrypt(payload))
+    return dict(data.get("answers", {}))
+
+
+def load_draft(session, keyring, key: str) -> dict[str, Any] | None:
+    """The answers saved so far, or None if nothing has been saved."""
+    payload = session.execute(select(Draft.payload).where(Draft.key_hash == key)).scalar_one_or_none()
+    return decode(keyring, payload)
+
+
+def save_draft(session, keyring, key: str, wave_id: int, answers: dict[str, Any], today: dt.date) -> None:
+    """Replace the saved answers. The caller commits."""
+    payload = encode(keyring, answers)
+    changed = session.execute(
+        update(Draft).where(Draft.key_hash == key).values(payload=payload, updated_on=today)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed == 0:
+        session.execute(insert(Draft).values(key_hash=key, wave_id=wave_id, payload=payload, updated_on=today))
+
+
+def take_draft(session, keyring, key: str) -> dict[str, Any] | None:
+    """Delete the draft and return its answers (None if there was none): one statement."""
+    rows = session.execute(
+        delete(Draft).where(Draft.key_hash == key).returning(Draft.payload)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return decode(keyring, rows[0][0]) if rows else None

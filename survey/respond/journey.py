@@ -1,0 +1,217 @@
+"""One page per section (routing may split one), check your answers, submit.
+
+Answers are saved to the draft on every Continue. If the database cannot be reached,
+the page comes back with status 503 and the person's answers still in the form.
+"""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import OperationalError
+
+from survey.answers import (answer_labels, drop_hidden, missing_required, pages, validate_section,
+                            visible_page_numbers, visible_questions)
+from survey.db import get_session
+from survey.errors import render_error
+from survey.extensions import keyring
+from survey.respond import bp, state
+from survey.respond.drafts import load_draft, save_draft
+from survey.respond.forms import AnswerForm, SubmitForm
+from survey.respond.submission import Outcome, submit as submit_response
+
+FREE_TEXT_HINT = ("Do not write names or anything else that could identify you or someone else. "
+                  "Comments are stored apart from your other answers.")
+
+
+def _page_or_404(definition, number: int):
+    all_pages = pages(definition)
+    if not 1 <= number <= len(all_pages):
+        return None
+    return all_pages[number - 1]
+
+
+def _neighbours(definition, answers, number: int) -> tuple[int | None, int | None, int, int]:
+    """(previous visible page, next visible page, position of this page, visible total)."""
+    shown = visible_page_numbers(definition, answers)
+    before = [n for n in shown if n < number]
+    after = [n for n in shown if n > number]
+    position = len(before) + 1
+    return (before[-1] if before else None), (after[0] if after else None), position, len(shown)
+
+
+def _render_page(definition, number: int, values: dict, errors: dict, answers: dict, change: bool,
+                 status: int = 200, unavailable: bool = False, shown_ids: list[str] | None = None):
+    page = pages(definition)[number - 1]
+    if shown_ids is None:
+        visible = {q.id for q in visible_questions(definition, {**answers, **values})}
+        shown_ids = [q.id for q in page.questions if q.id in visible]
+    previous, _next, position, total = _neighbours(definition, answers, number)
+    back = url_for("respond.check") if change else (url_for("respond.page", number=previous) if previous else url_for("respond.privacy"))
+    options = {q.id: [(o.code, o.label) for o in q.options] for q in page.questions}
+    hints = {q.id: _hint(q) for q in page.questions}
+    return render_template(
+        "respond/page.html", page=page, number=number, options=options, hints=hints, values=values, errors=errors, shown=shown_ids,
+        position=position, total=total, back_url=back, change=change, form=AnswerForm(),
+        unavailable=unavailable, min_cell=current_app.config["MIN_CELL"],
+    ), status
+
+
+def _hint(q) -> str | None:
+    parts = [q.hint] if q.hint else []
+    if q.type.value == "multiple":
+        parts.append("Select all that apply.")
+    if q.type.value == "free_text":
+        parts.append(FREE_TEXT_HINT)
+    if q.required:
+        parts.append("You need to answer this question.")
+    return " ".join(parts) or None
+
+
+@bp.route("/page/<int:number>", methods=["GET"])
+def page(number: int):
+    db = get_session()
+    journey, refusal = state.current(db)
+    if refusal:
+        return refusal
+    if _page_or_404(journey.definition, number) is None:
+        return render_error(404)
+    answers = load_draft(db, keyring(), journey.key) or {}
+    change = request.args.get("change") == "1"
+    if number not in visible_page_numbers(journey.definition, answers):
+        _prev, nxt, _pos, _total = _neighbours(journey.definition, answers, number)
+        return redirect(url_for("respond.page", number=nxt) if nxt and not change else url_for("respond.check"))
+    return _render_page(journey.definition, number, answers, {}, answers, change)
+
+
+@bp.route("/page/<int:number>", methods=["POST"])
+def save_page(number: int):
+    AnswerForm().validate_on_submit()   # CSRF is checked app-wide before we get here
+    change = request.args.get("change") == "1"
+    db = get_session()
+    try:
+        journey, refusal = state.current(db)
+        if refusal:
+            return refusal
+        definition = journey.definition
+        page_ = _page_or_404(definition, number)
+        if page_ is None:
+            return render_error(404)
+        before = load_draft(db, keyring(), journey.key) or {}
+        page_answers, errors = validate_section(definition, page_, request.form, previous=before)
+        if errors:
+            values = {k: v for k, v in before.items() if k not in {q.id for q in page_.questions}}
+            values.update(_posted(page_, request.form))
+            return _render_page(definition, number, values, errors, before, change)
+        ids = {q.id for q in page_.questions}
+        after = {k: v for k, v in before.items() if k not in ids}
+        after.update(page_answers)
+        after = drop_hidden(definition, after)
+        db.commit()                      # end the read; the save starts with a write
+        save_draft(db, keyring(), journey.key, journey.wave_id, after, state.today())
+        db.commit()
+    except OperationalError:
+        _quiet_rollback(db)
+        return _unavailable_page(number, change)
+    return redirect(_next_url(definition, before, after, number, change))
+
+
+def _next_url(definition, before: dict, after: dict, number: int, change: bool) -> str:
+    if change:
+        # A changed answer may open questions that were skipped: ask them, then check again.
+        was = {q.id for q in visible_questions(definition, before)}
+        new = [q.id for q in visible_questions(definition, after) if q.id not in was and q.id not in after]
+        for n, p in enumerate(pages(definition), start=1):
+            if n > number and any(q.id in new for q in p.questions):
+                return url_for("respond.page", number=n, change=1)
+        return url_for("respond.check")
+    _prev, nxt, _pos, _total = _neighbours(definition, after, number)
+    return url_for("respond.page", number=nxt) if nxt else url_for("respond.check")
+
+
+def _posted(page_, form) -> dict:
+    """What was posted for a page, as typed (to put back in the form)."""
+    values = {}
+    for q in page_.questions:
+        got = form.getlist(q.id)
+        if got:
+            values[q.id] = got if q.type.value == "multiple" else got[0]
+    return values
+
+
+def _unavailable_page(number: int, change: bool):
+    """The database is unreachable: show the page again with what was posted."""
+    st = state.state()
+    definition = state.cached_definition(st["wave"]) if st else None
+    if definition is None or _page_or_404(definition, number) is None:
+        return render_error(503)
+    page_ = pages(definition)[number - 1]
+    shown = [qid for qid in request.form.get("shown", "").split(",") if definition.question(qid)]
+    return _render_page(definition, number, _posted(page_, request.form), {}, {}, change, status=503,
+                        unavailable=True, shown_ids=shown or [q.id for q in page_.questions])
+
+
+def _quiet_rollback(db) -> None:
+    try:
+        db.rollback()
+    except OperationalError:
+        pass
+
+
+@bp.route("/check")
+def check():
+    db = get_session()
+    journey, refusal = state.current(db)
+    if refusal:
+        return refusal
+    answers = load_draft(db, keyring(), journey.key)
+    if answers is None:
+        return redirect(url_for("respond.page", number=1))
+    return render_template("respond/check.html", groups=_summary(journey.definition, answers), form=SubmitForm(),
+                           open_link=journey.kind == "open")
+
+
+def _summary(definition, answers: dict) -> list[dict]:
+    """Sections with rows (question, labels of the answer, page to change it on)."""
+    visible = {q.id for q in visible_questions(definition, answers)}
+    groups: list[dict] = []
+    for n, p in enumerate(pages(definition), start=1):
+        rows = [{"question": q, "labels": answer_labels(q, answers.get(q.id)), "page": n,
+                 "free_text": q.type.value == "free_text"} for q in p.questions if q.id in visible]
+        if not rows:
+            continue
+        if groups and groups[-1]["id"] == p.id:
+            groups[-1]["rows"].extend(rows)
+        else:
+            groups.append({"id": p.id, "title": p.title, "rows": rows})
+    return groups
+
+
+@bp.route("/submit", methods=["POST"])
+def submit():
+    SubmitForm().validate_on_submit()   # CSRF is checked app-wide before we get here
+    db = get_session()
+    try:
+        journey, refusal = state.current(db)
+        if refusal:
+            return refusal
+        answers = load_draft(db, keyring(), journey.key)
+        if answers is None:
+            return redirect(url_for("respond.page", number=1))
+        missing = missing_required(journey.definition, answers)
+        if missing:
+            number = next(n for n, p in enumerate(pages(journey.definition), start=1) if missing[0] in p.questions)
+            flash("Answer this question before you submit.")
+            return redirect(url_for("respond.page", number=number, change=1))
+        outcome = submit_response(db, keyring(), kind=journey.kind, key=journey.key, wave_id=journey.wave_id,
+                                  org_id=journey.org_id, definition=journey.definition, today=state.today(),
+                                  resolution=current_app.config["RESPONSE_DATE_RESOLUTION"])
+    except OperationalError:
+        _quiet_rollback(db)
+        return render_template("respond/unavailable.html", form=SubmitForm()), 503
+    if outcome is Outcome.used:
+        state.finish()
+        return state.refuse("used")
+    state.finish()
+    response = redirect(url_for("respond.done"))
+    if journey.kind == "open":
+        state.mark_answered(request, response, journey.wave_id)
+    return response
