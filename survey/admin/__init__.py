@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from survey.admin import home, staff, surveys  # noqa: E402,F401
