@@ -21,7 +21,8 @@ def holidays() -> list:
 
 @bp.route("/")
 @staff_required("guardian")
-def queue():
+def index():
+    """The queue (endpoint `guardian.index`, where a guardian lands after signing in)."""
     args = request.args
     filt = QueueFilter(status=args.get("status", OPEN), element=args.get("element"), org=args.get("org"),
                        age=args.get("age")).clean()
