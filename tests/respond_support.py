@@ -83,3 +83,22 @@ def make_open_link(db, wave: Wave, org: Organisation) -> str:
     db.add(OpenLink(slug=slug, wave_id=wave.id, org_id=org.id))
     db.commit()
     return slug
+
+
+# --- a test client whose every request runs in its own app context ----------------------
+# The `app` fixture keeps an app context pushed for the whole test, and Flask reuses it
+# for requests made from the same thread, so `g` (the request's database session, the
+# cached CSRF token) would otherwise be shared by every request and every client of a
+# test. Production has a fresh context per request; so do these clients.
+
+from flask.testing import FlaskClient  # noqa: E402
+
+
+class FreshContextClient(FlaskClient):
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def fresh_client(app) -> FreshContextClient:
+    return FreshContextClient(app, app.response_class, use_cookies=True)

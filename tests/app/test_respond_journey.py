@@ -9,9 +9,14 @@ from sqlalchemy import select
 from survey.extensions import hash_token, keyring
 from survey.models import Comment, Draft, Invitation, Response, WaveMode
 from tests.conftest import post_form
-from tests.respond_support import make_open_link, make_token, make_wave
+from tests.respond_support import make_open_link, make_token, make_wave, fresh_client
 
 COMMENT = "The rota on Tuesdays is unsafe; Dr Quimby-Okonkwo knows why."
+
+
+@pytest.fixture
+def client(app):
+    return fresh_client(app)
 
 
 def page(client, n, data, change=False):
@@ -202,10 +207,10 @@ def test_continue_later_with_the_same_link(app, db, wave, forbid_in_logs):
     w, org = wave
     token = make_token(db, w, org)
     forbid_in_logs(token)
-    phone = app.test_client()
+    phone = fresh_client(app)
     start(phone, token)
     page(phone, 1, {"q11d": "1"})
-    later = app.test_client()                 # a new browser session, same link
+    later = fresh_client(app)                 # a new browser session, same link
     start(later, token)
     assert "Continue where you left off" in later.get("/respond/").get_data(as_text=True)
     assert 'value="1" checked' in later.get("/respond/page/1").get_data(as_text=True)
