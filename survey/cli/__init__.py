@@ -15,6 +15,7 @@ MODULES = [
     "survey.cli.surveys",
     "survey.cli.waves",
     "survey.cli.tokens",
+    "survey.cli.responses",
 ]
 
 
