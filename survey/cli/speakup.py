@@ -39,7 +39,8 @@ def return_command(quarter: str, out: str):
     if not path.parent.exists():
         raise click.ClickException(f"The folder {path.parent} does not exist: create it or choose another --out.")
     with session_scope() as session:
-        table = quarterly_return(session, q, int(current_app.config["SPEAKUP_RETURN_MIN_COUNT"]))
+        cfg = current_app.config
+        table = quarterly_return(session, q, int(cfg["SPEAKUP_RETURN_MIN_COUNT"]), float(cfg.get("PROTECTION_LEVEL", 2)))
         audit.record(session, None, "concern.return_export", "return", q.label, {"via": "cli"})
     path.write_text(to_csv(table))
     suppressed = int((table["status"] != "ok").sum())

@@ -18,6 +18,7 @@ import io
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -121,22 +122,43 @@ def quarter_cells(session: Session, quarter: Quarter) -> tuple[list[Cell], list[
     return cells, relations
 
 
-def protect_cells(cells: list[Cell], relations: list[tuple[str, list[str]]], min_count: int) -> dict[str, str]:
-    """Status of every cell (ok / primary / secondary) from the shared engine."""
-    from survey.analysis import protect
+def protect_cells(cells: list[Cell], relations: list[tuple[str, list[str]]], min_count: int,
+                  protection: float = 2.0) -> dict[str, str]:
+    """Status of every cell (ok / primary / secondary) from the shared engine.
 
-    values = pd.Series({c.id: c.value for c in cells}, dtype="int64")
-    primary = [c.id for c in cells if 1 <= c.value <= min_count]
-    # Complements that are never published count as suppressed from the start; the
-    # headline total is never chosen as a secondary suppression.
-    hidden = [c.id for c in cells if not c.published]
-    result = protect(values, relations, primary, forced=hidden, priority={TOTAL: float("inf")}, protection=1.0)
-    return dict(result.status)
+    Primary: a count from 1 to `min_count`. A complement that is never published (cases
+    without an element, cases not raised anonymously) matters only when it is itself
+    small: then it is a primary cell and its relation stays, so the engine suppresses the
+    published count beside it. Otherwise the relation is dropped: an unpublished, large
+    complement protects nothing and needs no protecting. The headline total is never
+    chosen as a secondary suppression.
+    """
+    from survey.analysis import Relations, protect
+    from survey.analysis.engine import STATUS_NAMES
+
+    small = {c.id for c in cells if 1 <= c.value <= min_count}
+    hidden = {c.id for c in cells if not c.published}
+    kept = [(total, parts) for total, parts in relations if not (hidden & set(parts)) or (hidden & set(parts) & small)]
+    used = {TOTAL} | {cid for total, parts in kept for cid in [total, *parts]}
+    table = [c for c in cells if c.published or c.id in used]
+    index = {c.id: i for i, c in enumerate(table)}
+    values = np.array([c.value for c in table], dtype=np.float64)
+    rel = Relations.from_lists([(index[t], [index[p] for p in parts]) for t, parts in kept])
+    primary = np.array([c.id in small for c in table])
+    forbidden = np.array([c.id == TOTAL for c in table])
+    result = protect(values, rel, primary, forbidden=forbidden, protection=protection)
+    status = {c.id: str(STATUS_NAMES[result.status[index[c.id]]]) for c in table}
+    if result.audit.failures:
+        # Never publish what the engine could not protect: withhold every non-zero count.
+        for c in table:
+            if status[c.id] == "ok" and c.value > 0 and c.id != TOTAL:
+                status[c.id] = "secondary"
+    return status
 
 
-def quarterly_return(session: Session, quarter: Quarter, min_count: int) -> pd.DataFrame:
+def quarterly_return(session: Session, quarter: Quarter, min_count: int, protection: float = 2.0) -> pd.DataFrame:
     cells, relations = quarter_cells(session, quarter)
-    status = protect_cells(cells, relations, min_count)
+    status = protect_cells(cells, relations, min_count, protection)
     rows = []
     for c in cells:
         if not c.published:

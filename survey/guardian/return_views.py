@@ -6,7 +6,8 @@ from flask import Response, current_app, render_template
 from survey import audit
 from survey.auth import current_staff, staff_required
 from survey.concerns import today
-from survey.concerns.quarterly import Quarter, parse_quarter, quarter_of, quarterly_return, to_csv
+from survey.concerns import quarterly as ret
+from survey.concerns.quarterly import Quarter, parse_quarter, quarter_of, to_csv
 from survey.db import get_session
 from survey.guardian import bp
 from survey.guardian.forms import ReturnForm
@@ -36,4 +37,5 @@ def quarterly_return():
 
 
 def quarterly_return_table(db, quarter: Quarter):
-    return quarterly_return(db, quarter, int(current_app.config["SPEAKUP_RETURN_MIN_COUNT"]))
+    cfg = current_app.config
+    return ret.quarterly_return(db, quarter, int(cfg["SPEAKUP_RETURN_MIN_COUNT"]), float(cfg.get("PROTECTION_LEVEL", 2)))

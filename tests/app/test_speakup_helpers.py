@@ -49,3 +49,18 @@ def csrf_token_per_request(app):
         g.pop("csrf_token", None)
     app.teardown_request(_drop)
     yield
+
+
+def sign_in_to(client, db, user, next_url: str = "/"):
+    """Sign in through the form with a fresh code, landing on `next_url` (so the test does
+    not depend on another blueprint's start page existing)."""
+    import pyotp
+    from survey.models import StaffUser
+    from tests.conftest import TEST_PASSWORD
+    db.get(StaffUser, user.id).totp_last_step = 0
+    db.commit()
+    code = pyotp.TOTP(user.totp_plain).now()
+    resp = post_form(client, "/auth/sign-in?next=" + next_url,
+                     {"email": user.email, "password": TEST_PASSWORD, "code": code}, get_url="/auth/sign-in")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+    return resp
