@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from survey.admin import home, orgs, staff, surveys  # noqa: E402,F401
+from survey.admin import home, orgs, staff, surveys, waves, tokens  # noqa: E402,F401

@@ -64,7 +64,7 @@ class InvitedForm(FlaskForm):
     org = SelectField("Organisation", validators=[InputRequired("Choose the organisation")])
     invited = IntegerField("Number of staff invited", validators=[
         InputRequired("Enter how many staff were given the link, as a whole number"),
-        NumberRange(min=0, max=100000, message="Enter a whole number from 0 to 100000")])
+        NumberRange(min=1, max=100000, message="Enter a whole number from 1 to 100000")])
 
 
 class TokenBatchForm(FlaskForm):

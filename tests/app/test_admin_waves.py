@@ -1,0 +1,147 @@
+"""Admin wave pages: list by status, create (a parent includes its practices), close early,
+open-link waves' shared links and invited counts."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from survey.csvfile import InvalidFile  # noqa: F401  (the orgs contract this file relies on)
+from survey.models import AuditEvent, OpenLink, Wave, WaveMode, WaveOrganisation
+from survey.orgs import import_orgs, parse_orgs_csv
+from tests.app.test_admin_fixtures import admin_client, fresh, fresh_g_per_request  # noqa: F401
+from tests.conftest import post_form
+
+ORGS = """code,name,level,parent_code
+ICS1,North ICS,ics,
+PL1,Riverside place,place,ICS1
+PCN1,Riverside PCN,pcn,PL1
+P001,High Street Surgery,practice,PCN1
+P002,Mill Lane Practice,practice,PCN1
+PCN2,Hill PCN,pcn,PL1
+P003,Hilltop Surgery,practice,PCN2
+"""
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def orgs(db):
+    import_orgs(db, parse_orgs_csv(ORGS))
+    db.commit()
+
+
+def wave_data(**over):
+    data = {"survey": "staff-experience", "name": "Spring", "orgs": ["PCN1"],
+            "opens": (TODAY - dt.timedelta(days=1)).isoformat(), "closes": (TODAY + dt.timedelta(days=30)).isoformat(),
+            "mode": "invitation"}
+    data.update(over)
+    return data
+
+
+def create(client, **over):
+    return post_form(client, "/admin/waves/new", wave_data(**over))
+
+
+def get_wave(db, name="Spring"):
+    fresh(db)
+    return db.scalar(select(Wave).where(Wave.name == name))
+
+
+def test_create_includes_the_practices_below(admin_client, orgs, db):
+    form = admin_client.get("/admin/waves/new").get_data(as_text=True)
+    assert "staff-experience" in form and "Riverside PCN (PCN1)" in form
+    resp = create(admin_client)
+    assert resp.status_code == 302
+    wave = get_wave(db)
+    assert wave.mode is WaveMode.invitation and wave.survey_id == "staff-experience"
+    codes = sorted(db.scalars(select(WaveOrganisation.org_id).where(WaveOrganisation.wave_id == wave.id)))
+    assert len(codes) == 2   # P001 and P002, not the PCN itself
+    detail = admin_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "High Street Surgery" in detail and "Mill Lane Practice" in detail and "Hilltop" not in detail
+    assert "Issue invitation links" in detail
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "wave.create"))
+    assert event.actor_id == admin_client.admin.id and event.object_id == str(wave.id)
+    listing = admin_client.get("/admin/waves").get_data(as_text=True)
+    assert "Open now" in listing and "Spring" in listing
+
+
+@pytest.mark.parametrize("over, message", [
+    ({"closes": (TODAY - dt.timedelta(days=5)).isoformat()}, "before it opens"),
+    ({"opens": "31/03/2025"}, "Enter opens on as year-month-day"),
+    ({"closes": ""}, "Enter the date the wave closes"),
+    ({"orgs": []}, "Choose at least one organisation"),
+    ({"orgs": ["NOPE"]}, "There is a problem"),
+    ({"survey": "no-such-survey"}, "There is a problem"),
+    ({"name": "  "}, "Enter a name for the wave"),
+    ({"mode": "carrier-pigeon"}, "There is a problem"),
+])
+def test_bad_wave_input_is_explained(admin_client, orgs, db, over, message):
+    resp = create(admin_client, **over)
+    assert resp.status_code == 200
+    assert message in resp.get_data(as_text=True).replace("&#39;", "'")
+    assert get_wave(db) is None
+
+
+def test_a_duplicate_name_is_refused(admin_client, orgs, db):
+    assert create(admin_client).status_code == 302
+    resp = create(admin_client)
+    assert resp.status_code == 200 and b"exists already" in resp.data
+
+
+def test_close_a_wave_early(admin_client, orgs, db):
+    create(admin_client)
+    wave = get_wave(db)
+    url = f"/admin/waves/{wave.id}/close"
+    assert b"Close the wave" in admin_client.get(url).data
+    resp = post_form(admin_client, url, {})
+    assert resp.status_code == 302
+    assert get_wave(db).is_closed is True
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "wave.close")).actor_id == admin_client.admin.id
+    listing = admin_client.get("/admin/waves").get_data(as_text=True)
+    assert listing.index(">Spring</a>") > listing.index(">Closed<")
+    # Closing again is a clear message, not an error.
+    assert admin_client.get(url).status_code == 302
+    detail = admin_client.get(f"/admin/waves/{wave.id}").get_data(as_text=True)
+    assert "Close this wave now" not in detail and "Issue invitation links" not in detail
+
+
+def test_not_yet_open_wave_is_listed_as_such(admin_client, orgs):
+    create(admin_client, opens=(TODAY + dt.timedelta(days=10)).isoformat(),
+           closes=(TODAY + dt.timedelta(days=20)).isoformat())
+    listing = admin_client.get("/admin/waves").get_data(as_text=True)
+    assert listing.index(">Not yet open<") < listing.index(">Spring</a>") < listing.index(">Closed<")
+
+
+def test_open_link_wave_shows_links_and_records_invited(admin_client, orgs, db):
+    resp = create(admin_client, mode="open_link", orgs=["ICS1"])
+    assert resp.status_code == 302
+    wave = get_wave(db)
+    links = db.scalars(select(OpenLink).where(OpenLink.wave_id == wave.id)).all()
+    assert len(links) == 3
+    detail = admin_client.get(f"/admin/waves/{wave.id}").get_data(as_text=True)
+    for link in links:
+        assert f"/respond/o/{link.slug}" in detail
+    assert "Issue invitation links" not in detail
+    resp = post_form(admin_client, f"/admin/waves/{wave.id}/invited", {"org": "P003", "invited": "14"},
+                     get_url=f"/admin/waves/{wave.id}")
+    assert resp.status_code == 302
+    fresh(db)
+    row = db.scalar(select(WaveOrganisation).where(WaveOrganisation.wave_id == wave.id,
+                                                   WaveOrganisation.invited == 14))
+    assert row is not None
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "wave.invited")).actor_id == admin_client.admin.id
+    resp = post_form(admin_client, f"/admin/waves/{wave.id}/invited", {"org": "P003", "invited": "lots"},
+                     get_url=f"/admin/waves/{wave.id}")
+    page = admin_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Nothing was recorded" in page
+
+
+def test_unknown_wave_is_404(admin_client):
+    assert admin_client.get("/admin/waves/999").status_code == 404
+    assert admin_client.get("/admin/waves/999/close").status_code == 404
+
+
+def test_close_without_csrf_is_refused(admin_client, orgs, db):
+    create(admin_client)
+    wave = get_wave(db)
+    assert admin_client.post(f"/admin/waves/{wave.id}/close", data={}).status_code == 400
+    assert get_wave(db).is_closed is False
