@@ -138,21 +138,21 @@ def import_responses(session: Session, keyring, wave: Wave, path, resolution: st
     day = answers_mod.response_date(wave.closes_on, resolution)
     responses, comments = [], []
     empty = dict.fromkeys(BANK_COLUMNS + BANK_MULTI_COLUMNS + DEMOGRAPHIC_COLUMNS)
-    to_storage = _CellStorage(definition)
+    to_storage = CellStorage(definition)
     for org_id, answers in parsed:
         stored = to_storage(answers)
         responses.append({**empty, "id": random_id(), "wave_id": wave.id, "org_id": org_id, "submitted_on": day,
                           "extra_json": stored.extra_json, **stored.columns})
         comments.extend({"id": random_id(), "wave_id": wave.id, "org_id": org_id, "question_id": qid,
                          "body": keyring.encrypt(text)} for qid, text in stored.comments)
-    _bulk(session, Response, responses)
-    _bulk(session, Comment, comments)
+    bulk_insert(session, Response, responses)
+    bulk_insert(session, Comment, comments)
     audit.record(session, actor_id, "responses.import", "wave", wave.id,
                  {"responses": len(responses), "comments": len(comments)})
     return ImportResult(len(responses), len(comments), day)
 
 
-class _CellStorage:
+class CellStorage:
     """`answers.to_storage` for a whole row, computed once per distinct cell.
 
     The mapping of one answer does not depend on the rest of the row, except through
@@ -201,7 +201,7 @@ class _CellStorage:
         return result
 
 
-def _bulk(session: Session, model, dicts: list[dict]) -> None:
+def bulk_insert(session: Session, model, dicts: list[dict]) -> None:
     """Insert in batches of executemany (every dict has the same keys)."""
     for start in range(0, len(dicts), BATCH):
         # Core executemany on the table: one statement for every batch (the ORM's bulk

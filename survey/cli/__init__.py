@@ -16,6 +16,7 @@ MODULES = [
     "survey.cli.waves",
     "survey.cli.tokens",
     "survey.cli.responses",
+    "survey.cli.demo",
 ]
 
 
