@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from survey.admin import home, orgs, staff, surveys, waves, tokens  # noqa: E402,F401
+from survey.admin import audit_trail, home, orgs, staff, surveys, tokens, waves  # noqa: E402,F401

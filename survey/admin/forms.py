@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (DateField, EmailField, IntegerField, RadioField, SelectField, SelectMultipleField,
                      StringField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 ROLE_CHOICES = [("guardian", "Freedom to Speak Up guardian"), ("edi_lead", "EDI lead"), ("admin", "Administrator")]
 MODE_CHOICES = [("invitation", "Invitation only: one-time links or QR slips, one per person"),
@@ -74,10 +74,3 @@ class TokenBatchForm(FlaskForm):
         NumberRange(min=1, max=MAX_TOKENS_PER_BATCH, message=f"Enter a whole number from 1 to {MAX_TOKENS_PER_BATCH}")])
     output = RadioField("What to download", choices=[("csv", "A CSV file of links"), ("qr", "A printable sheet of QR slips")],
                         default="csv", validators=[InputRequired("Choose a CSV file or a sheet of QR slips")])
-
-
-class AuditFilterForm(FlaskForm):
-    class Meta:
-        csrf = False   # a GET filter changes nothing
-
-    action = SelectField("Action", validators=[Optional()])
