@@ -5,12 +5,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (DateField, EmailField, IntegerField, RadioField, SelectField, SelectMultipleField,
                      StringField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 ROLE_CHOICES = [("guardian", "Freedom to Speak Up guardian"), ("edi_lead", "EDI lead"), ("admin", "Administrator")]
 MODE_CHOICES = [("invitation", "Invitation only: one-time links or QR slips, one per person"),
                 ("open_link", "Open link: one shared link per organisation")]
 MAX_TOKENS_PER_BATCH = 2000
+MAX_QR_PER_SHEET = 300     # drawing a QR code takes ~15 ms: keep one request well under a worker timeout
 
 
 class DayField(DateField):
@@ -74,3 +75,8 @@ class TokenBatchForm(FlaskForm):
         NumberRange(min=1, max=MAX_TOKENS_PER_BATCH, message=f"Enter a whole number from 1 to {MAX_TOKENS_PER_BATCH}")])
     output = RadioField("What to download", choices=[("csv", "A CSV file of links"), ("qr", "A printable sheet of QR slips")],
                         default="csv", validators=[InputRequired("Choose a CSV file or a sheet of QR slips")])
+
+    def validate_count(self, field):
+        if self.output.data == "qr" and field.data and field.data > MAX_QR_PER_SHEET:
+            raise ValidationError(f"A sheet of QR slips holds at most {MAX_QR_PER_SHEET} links: issue several "
+                                  "sheets, or choose the CSV file")

@@ -94,6 +94,7 @@ def test_qr_sheet_is_printable_under_the_csp(app, admin_client, wave, db, forbid
     ({"count": "0"}, "from 1 to"),
     ({"count": "many"}, "whole number"),
     ({"count": "999999"}, "from 1 to"),
+    ({"count": "301", "output": "qr"}, "at most 300 links"),
     ({"org": "P003"}, "No links were issued"),   # not in this wave
     ({"org": "PCN1"}, "No links were issued"),   # a parent, not one of the wave's practices
 ])
