@@ -47,15 +47,22 @@ class ImportSummary:
 
 def parse_orgs_csv(text: str) -> list[OrgRow]:
     """Check each line on its own (columns, code, name, level); raise InvalidFile."""
+    result, problems = _parse(text)
+    if problems:
+        raise InvalidFile([message for _line, message in problems])
+    return result
+
+
+def _parse(text: str) -> tuple[list[OrgRow], list[tuple[int, str]]]:
     header, data = rows(text)
     if [h.lower() for h in header] != list(COLUMNS):
         raise InvalidFile([f"line 1: the columns must be exactly {','.join(COLUMNS)}; found {','.join(header)}"])
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     result: list[OrgRow] = []
     seen: dict[str, int] = {}
     for line, values in data:
         if len(values) != len(COLUMNS):
-            problems.append(f"line {line}: expected {len(COLUMNS)} values ({','.join(COLUMNS)}), found {len(values)}")
+            problems.append((line, f"line {line}: expected {len(COLUMNS)} values ({','.join(COLUMNS)}), found {len(values)}"))
             continue
         code, name, level, parent = (v.strip() for v in values)
         bad = []
@@ -75,30 +82,32 @@ def parse_orgs_csv(text: str) -> list[OrgRow]:
         elif level.lower() != "ics" and not parent:
             bad.append(f"a {level.lower()} needs a parent_code (its {LEVELS[LEVELS.index(level.lower()) - 1]})")
         if bad:
-            problems.extend(f"line {line}: {b}" for b in bad)
+            problems.extend((line, f"line {line}: {b}") for b in bad)
             if code and code not in seen:
                 seen[code] = line
             continue
         seen[code] = line
         result.append(OrgRow(line, code, name, OrgLevel(level.lower()), parent or None))
-    if problems:
-        raise InvalidFile(problems)
     if not result and not problems:
-        raise InvalidFile(["the file has a header but no organisations"])
-    return result
+        problems.append((1, "the file has a header but no organisations"))
+    return result, problems
 
 
-def import_orgs(session: Session, org_rows: list[OrgRow], actor_id: int | None = None) -> ImportSummary:
-    """Check the rows against each other and the database, then store them all or none."""
-    existing = {o.code: o for o in session.scalars(select(Organisation))}
+def _relation_problems(org_rows: list[OrgRow], existing: dict[str, Organisation],
+                       invalid_codes: set[str] = frozenset()) -> list[tuple[int, str]]:
+    """Levels that change, parents that are missing or not one level up."""
     in_file = {r.code: r for r in org_rows}
-    problems = []
+    problems: list[tuple[int, str]] = []
+
+    def add(line: int, message: str) -> None:
+        problems.append((line, f"line {line}: {message}"))
+
     for r in org_rows:
         old = existing.get(r.code)
         if old is not None and old.level != r.level:
-            problems.append(f"line {r.line}: '{r.code}' is a {old.level.value} in the database; its level cannot "
-                            f"change to {r.level.value} (use a new code)")
-        if r.parent_code is None:
+            add(r.line, f"'{r.code}' is a {old.level.value} in the database; its level cannot "
+                        f"change to {r.level.value} (use a new code)")
+        if r.parent_code is None or r.parent_code in invalid_codes:
             continue
         if r.parent_code in in_file:
             parent_level = in_file[r.parent_code].level
@@ -107,13 +116,20 @@ def import_orgs(session: Session, org_rows: list[OrgRow], actor_id: int | None =
         else:
             parent_level = None
         if parent_level is None:
-            problems.append(f"line {r.line}: parent_code '{r.parent_code}' is neither in this file nor in the database")
+            add(r.line, f"parent_code '{r.parent_code}' is neither in this file nor in the database")
         elif parent_level.depth != r.level.depth - 1:
             want = LEVELS[r.level.depth - 1]
-            problems.append(f"line {r.line}: the parent of a {r.level.value} must be a {want}; "
-                            f"'{r.parent_code}' is a {parent_level.value}")
+            add(r.line, f"the parent of a {r.level.value} must be a {want}; "
+                        f"'{r.parent_code}' is a {parent_level.value}")
+    return problems
+
+
+def import_orgs(session: Session, org_rows: list[OrgRow], actor_id: int | None = None) -> ImportSummary:
+    """Check the rows against each other and the database, then store them all or none."""
+    existing = {o.code: o for o in session.scalars(select(Organisation))}
+    problems = _relation_problems(org_rows, existing)
     if problems:
-        raise InvalidFile(problems)
+        raise InvalidFile([message for _line, message in problems])
 
     summary = ImportSummary()
     by_code = dict(existing)
@@ -144,7 +160,23 @@ def import_orgs(session: Session, org_rows: list[OrgRow], actor_id: int | None =
 
 
 def import_orgs_file(session: Session, path, actor_id: int | None = None) -> ImportSummary:
-    return import_orgs(session, parse_orgs_csv(read_text(path)), actor_id)
+    """Every problem of the file at once (each line on its own, then parents), or the import."""
+    text = read_text(path)
+    org_rows, problems = _parse(text)
+    if problems:
+        good = {r.code for r in org_rows}
+        bad_codes = _codes_on_bad_lines(text, problems) - good
+        existing = {o.code: o for o in session.scalars(select(Organisation))}
+        problems += _relation_problems(org_rows, existing, bad_codes)
+        raise InvalidFile([message for _line, message in sorted(problems, key=lambda p: p[0])])
+    return import_orgs(session, org_rows, actor_id)
+
+
+def _codes_on_bad_lines(text: str, problems: list[tuple[int, str]]) -> set[str]:
+    """Codes given on lines that have problems: a child pointing at one is not reported again."""
+    bad_lines = {line for line, _message in problems}
+    _header, data = rows(text)
+    return {values[0].strip() for line, values in data if line in bad_lines and values}
 
 
 # --- the tree ------------------------------------------------------------------------------
