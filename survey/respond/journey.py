@@ -5,6 +5,8 @@ the page comes back with status 503 and the person's answers still in the form.
 """
 from __future__ import annotations
 
+import re
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import OperationalError
 
@@ -47,9 +49,11 @@ def _render_page(definition, number: int, values: dict, errors: dict, answers: d
     previous, _next, position, total = _neighbours(definition, answers, number)
     back = url_for("respond.check") if change else (url_for("respond.page", number=previous) if previous else url_for("respond.privacy"))
     options = {q.id: [(o.code, o.label) for o in q.options] for q in page.questions}
+    # The summary names the question; beside the question itself the short form is enough.
+    inline = {qid: re.split(r" (?:to|for) “", message)[0] for qid, message in errors.items()}
     hints = {q.id: _hint(q) for q in page.questions}
     return render_template(
-        "respond/page.html", page=page, number=number, options=options, hints=hints, values=values, errors=errors, shown=shown_ids,
+        "respond/page.html", page=page, number=number, options=options, hints=hints, inline=inline, values=values, errors=errors, shown=shown_ids,
         position=position, total=total, back_url=back, change=change, form=AnswerForm(),
         unavailable=unavailable, min_cell=current_app.config["MIN_CELL"],
     ), status
@@ -57,7 +61,7 @@ def _render_page(definition, number: int, values: dict, errors: dict, answers: d
 
 def _hint(q) -> str | None:
     parts = [q.hint] if q.hint else []
-    if q.type.value == "multiple":
+    if q.type.value == "multiple" and "all that apply" not in (q.hint or "").lower():
         parts.append("Select all that apply.")
     if q.type.value == "free_text":
         parts.append(FREE_TEXT_HINT)

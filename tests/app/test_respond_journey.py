@@ -65,7 +65,7 @@ def test_whole_journey(client, db, wave, forbid_in_logs):
     resp = page(client, 3, {"q16b": "1"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "There is a problem" in html and 'href="#q14a"' in html
-    assert 'id="q14a-error"' in html and "Error:" in html
+    assert 'id="q14a-error"' in html and "Error: </span>Select an answer<" in html
     assert 'name="q16b" type="radio" value="1" checked' in html
     html = page(client, 3, {"q14a": "7", "q16b": "1"}).get_data(as_text=True)
     assert "Select one of the options shown" in html
