@@ -84,19 +84,22 @@ def _check_routing(where: Where, question: Question, path: str, earlier: dict[st
         return
     for cond, suffix in _conditions(question.show_if):
         where_path = path if inherited else f"{path}.show_if{suffix}"
-        origin = f"'{question.id}' (from the question bank) is shown only if " if inherited else ""
         target = earlier.get(cond.question)
         if target is None:
-            if cond.question == question.id:
+            later = cond.question in everything and cond.question != question.id
+            if inherited:
+                problem = (f"'{question.id}' comes from the question bank, where it is asked only if "
+                           f"{cond.question} is {' or '.join(cond.codes)}; " + (
+                               f"'{cond.question}' comes later in this survey: move it before '{question.id}'" if later
+                               else f"'{cond.question}' is not in this survey: add it before '{question.id}'"))
+            elif cond.question == question.id:
                 problem = "routing refers to the question itself; it may only refer to an earlier question"
-            elif cond.question in everything:
+            elif later:
                 problem = (f"routing refers to '{cond.question}', which comes later; it may only refer to an "
                            "earlier question: move that question before this one")
             else:
                 problem = f"routing refers to '{cond.question}', which is not a question of this survey"
-                if inherited:
-                    problem += f": add '{cond.question}' before '{question.id}'"
-            where.fail(where_path, origin + problem if inherited else problem)
+            where.fail(where_path, problem)
         if target.type is QuestionType.free_text:
             where.fail(where_path, f"routing refers to '{cond.question}', a free_text question; it must refer to a choice")
         for code in cond.codes:

@@ -99,7 +99,7 @@ def _database_bytes(app) -> bytes:
     return data
 
 
-def test_tokens_issue_stores_only_hashes(app, runner, db, orgs, tmp_path):
+def test_tokens_issue_stores_only_hashes(app, runner, db, orgs, tmp_path, forbid_in_logs):
     create(runner)
     out, qr = tmp_path / "links.csv", tmp_path / "qr"
     result = runner.invoke(args=["tokens", "issue", "--wave", "Wave A", "--org", "GP1", "--count", "4",
@@ -111,6 +111,7 @@ def test_tokens_issue_stores_only_hashes(app, runner, db, orgs, tmp_path):
     base = app.config["BASE_URL"].rstrip("/") + "/respond/t/"
     tokens = [link.removeprefix(base) for link in links]
     assert all(link.startswith(base) and len(t) >= 32 for link, t in zip(links, tokens))
+    forbid_in_logs(*tokens)
     stored = set(db.scalars(select(Invitation.token_hash)))
     assert stored == {hash_token(t) for t in tokens}
     row = db.scalar(select(WaveOrganisation).join(Organisation, Organisation.id == WaveOrganisation.org_id)

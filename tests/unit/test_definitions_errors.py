@@ -118,7 +118,8 @@ def test_bank_routing_needs_its_question_first(tmp_path):
       - q11e
 """)
     assert error.path == "sections[0].questions[0]"
-    assert "q11e" in error.problem and "q11d" in error.problem and "not a question of this survey" in error.problem
+    assert error.problem == ("'q11e' comes from the question bank, where it is asked only if q11d is 1; "
+                             "'q11d' is not in this survey: add it before 'q11e'")
 
 
 def test_routing_with_a_bad_code(tmp_path):
