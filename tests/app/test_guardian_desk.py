@@ -181,3 +181,27 @@ def test_return_download_is_audited(app, db, make_staff, sign_in):
     assert event.actor_id == guardian.id and event.object_id == "2025Q1"
     bad = post_form(desk, "/guardian/return", {"quarter": "2025-04"})
     assert bad.status_code == 400 and "Enter a quarter like 2025Q1" in _text(bad)
+
+
+def test_withdrawn_and_purged_cases_still_open_for_the_guardian(app, db, make_staff):
+    from survey.concerns import workflow as wf
+    from survey.concerns.retention import purge
+    from tests.app.test_speakup_helpers import sign_in_to
+    guardian = make_staff("guardian")
+    withdrawn = _case(db, "withdrawn text", anonymous=False, contact="someone")
+    wf.withdraw(db, withdrawn)
+    closed = _case(db, "closed text", on=dt.date(2020, 1, 6))
+    wf.close_case(db, keyring(), closed, guardian.id, "no_further_action", None, on=dt.date(2020, 1, 7))
+    db.commit()
+    purge(db, dt.date(2025, 1, 1), 12)
+    db.commit()
+    desk = app.test_client()
+    sign_in_to(desk, db, guardian)
+    page = _text(desk.get(f"/guardian/cases/{withdrawn.id}"))
+    assert "because the person withdrew the concern" in page and "withdrawn text" not in page
+    assert "Send reply" not in page and "The contact details have been erased" in page
+    page = _text(desk.get(f"/guardian/cases/{closed.id}"))
+    assert "under the retention rule" in page and "No further action" in page
+    resp = post_on_page(desk, f"/guardian/cases/{withdrawn.id}", f"/guardian/cases/{withdrawn.id}/status",
+                        {"status-status": "in_progress"})
+    assert resp.status_code == 400 and "withdrew" in _text(resp)

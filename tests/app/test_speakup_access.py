@@ -158,3 +158,26 @@ def test_withdrawal_erases_text_and_keeps_facts(client, db, forbid_in_logs):
     concern = db.scalar(select(Concern).where(Concern.reference == reference))
     assert concern.text is None and concern.contact is None and all(m.body is None for m in concern.messages)
     assert concern.elements() == ["bullying", "detriment"] and concern.raised_on and concern.withdrawn_on
+
+
+def test_continuing_without_confirming_the_key_is_explained(client, forbid_in_logs):
+    text = "Unticked confirmation case uc01"
+    forbid_in_logs(text)
+    resp = post_form(client, "/speakup/raise", {"text": text, "org": "none", "contact_mode": "anonymous"})
+    assert resp.status_code == 303
+    page = _text(client.get("/speakup/raised"))
+    ref, key = __import__("re").findall(r'<span class="app-key">([0-9A-Z-]+)</span>', page)
+    forbid_in_logs(ref, key)
+    resp = post_form(client, "/speakup/raised", {})
+    assert resp.status_code == 400
+    again = _text(resp)
+    assert "Tick the box to confirm you have saved your reference and access key" in again
+    assert key not in again and ref in again
+
+
+def test_an_unknown_case_number_is_a_clear_404(app, db, make_staff):
+    from tests.app.test_speakup_helpers import sign_in_to
+    desk = app.test_client()
+    sign_in_to(desk, db, make_staff("guardian"))
+    resp = desk.get("/guardian/cases/999999")
+    assert resp.status_code == 404 and "Page not found" in _text(resp)
