@@ -14,6 +14,7 @@ import uuid
 
 import pyotp
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from survey import create_app
@@ -128,10 +129,20 @@ def app_config(tmp_path, database_url):
     return base_test_config(tmp_path, database_url)
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (and so its own `g`, DB session and CSRF
+    token), as in production, even though the `app` fixture keeps one pushed for the test."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config):
     (os.path.isdir(app_config["INSTANCE_PATH"]) or os.makedirs(app_config["INSTANCE_PATH"]))
     application = create_app(app_config)
+    application.test_client_class = FreshContextClient
     engine = application.extensions["survey.engine"]
     if PG_URL:
         Base.metadata.drop_all(engine)
