@@ -51,7 +51,11 @@ def check_upload(instance_path, filename: str | None, data: bytes) -> SurveyDefi
     with tempfile.TemporaryDirectory(prefix="survey-upload-") as tmp:
         path = Path(tmp) / "upload.yaml"
         path.write_bytes(data)
-        definition = load_definition(path, display)
+        try:
+            definition = load_definition(path, display)
+        except RecursionError:
+            raise DefinitionError(display, "", "the YAML is nested too deeply to be a survey definition; "
+                                  "check its brackets and indentation") from None
     shipped = available_surveys(None)
     if definition.id in shipped:
         raise DefinitionError(display, "id", f"the survey id '{definition.id}' is a shipped survey "

@@ -63,6 +63,8 @@ def test_broken_yaml_lists_file_path_problem_and_saves_nothing(app, admin_client
     assert saved(app) == []
     resp = upload(admin_client, "pulse.yaml", "id: [unclosed\n")
     assert "surveys/pulse.yaml: line 2, column 1" in resp.get_data(as_text=True) and "not valid YAML" in resp.get_data(as_text=True)
+    resp = upload(admin_client, "pulse.yaml", "[" * 50000 + "]" * 50000)
+    assert resp.status_code == 200 and b"nested too deeply" in resp.data
     resp = upload(admin_client, "pulse.yaml", b"\xff\xfe\x00bad")
     assert b"not UTF-8 text" in resp.data
     assert saved(app) == []
