@@ -29,6 +29,7 @@ class Defaults:
 
     # Speak up
     GUARDIAN_ACK_WORKING_DAYS = 2
+    GUARDIAN_HOLIDAYS: list[str] = []   # ISO dates that are not working days (bank holidays)
     RETENTION_MONTHS = 12
     SPEAKUP_RETURN_MIN_COUNT = 3     # counts 1..k in the quarterly return are suppressed
     GUARDIAN_CONTACTS: dict[str, str] = {}   # org code -> "Name, how to reach them"
