@@ -26,7 +26,8 @@ ACTIONS = {
 
 
 def _setup_link(token: str) -> str:
-    return url_for("auth.setup", token=token, _external=True)
+    # The same public address as `flask --app survey users create` prints.
+    return current_app.config["BASE_URL"].rstrip("/") + "/auth/setup/" + token
 
 
 def _user_or_404(user_id: int) -> StaffUser:
