@@ -14,7 +14,7 @@ from survey.admin.common import actor_id, log
 from survey.admin.forms import ConfirmForm, InvitedForm, TokenBatchForm, WaveForm
 from survey.auth import staff_required
 from survey.db import get_session
-from survey.definitions import DefinitionError, available_surveys, find_survey
+from survey.definitions import available_surveys
 from survey.invitations import ensure_open_links, open_link_url
 from survey.models import OpenLink, Organisation, Wave, WaveMode
 from survey.orgs import tree
@@ -39,9 +39,10 @@ def wave_orgs(wave: Wave) -> list[tuple[Organisation, int]]:
     return [(org, invited[org.id]) for org in orgs]
 
 
-def _survey_choices() -> list[tuple[str, str]]:
-    found = available_surveys(current_app.instance_path, errors=[])
-    return [(sid, f"{d.title} ({sid}, version {d.version})") for sid, d in sorted(found.items())]
+def _usable_surveys() -> dict:
+    """Every survey that loads. (find_survey would refuse them all if one instance file is
+    broken; the surveys page lists such files with their problem.)"""
+    return available_surveys(current_app.instance_path, errors=[])
 
 
 def _org_choices() -> list[tuple[str, str, str]]:
@@ -63,19 +64,20 @@ def waves():
 @staff_required("admin")
 def wave_new():
     form = WaveForm()
-    form.survey.choices = _survey_choices()
+    surveys = _usable_surveys()
+    form.survey.choices = [(sid, f"{d.title} ({sid}, version {d.version})") for sid, d in sorted(surveys.items())]
     org_options = _org_choices()
     form.orgs.choices = [(code, label) for code, label, _hint in org_options]
     error = None
     if form.validate_on_submit():
         db = get_session()
         try:
-            definition = find_survey(current_app.instance_path, form.survey.data)
+            definition = surveys[form.survey.data]
             wave = create_wave(db, definition, form.name.data, form.orgs.data, form.opens.data, form.closes.data,
                                open_link=form.mode.data == "open_link", actor_id=actor_id())
             if wave.mode is WaveMode.open_link:
                 ensure_open_links(db, wave, actor_id=actor_id())
-        except (WaveError, LookupError, DefinitionError) as exc:
+        except WaveError as exc:
             db.rollback()
             error = str(exc).strip("'\"")
         else:

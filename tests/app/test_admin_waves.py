@@ -145,3 +145,12 @@ def test_close_without_csrf_is_refused(admin_client, orgs, db):
     wave = get_wave(db)
     assert admin_client.post(f"/admin/waves/{wave.id}/close", data={}).status_code == 400
     assert get_wave(db).is_closed is False
+
+
+def test_a_broken_instance_survey_does_not_block_new_waves(app, admin_client, orgs):
+    from pathlib import Path
+    folder = Path(app.instance_path) / "surveys"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "broken.yaml").write_text("id: [\n")
+    assert b"Files that cannot be used" in admin_client.get("/admin/surveys").data
+    assert create(admin_client).status_code == 302
