@@ -154,3 +154,19 @@ def test_a_broken_instance_survey_does_not_block_new_waves(app, admin_client, or
     (folder / "broken.yaml").write_text("id: [\n")
     assert b"Files that cannot be used" in admin_client.get("/admin/surveys").data
     assert create(admin_client).status_code == 302
+
+
+def test_missing_shared_links_can_be_created(app, admin_client, orgs, db):
+    from survey.definitions import find_survey
+    from survey.waves import create_wave
+    # As `flask --app survey waves create --open-link` leaves it: no links until asked for.
+    wave = create_wave(db, find_survey(None, "staff-experience"), "CLI wave", ["PCN2"], TODAY, TODAY, open_link=True)
+    db.commit()
+    page = admin_client.get(f"/admin/waves/{wave.id}").get_data(as_text=True)
+    assert "None yet" in page and "Create the missing shared links" in page
+    resp = post_form(admin_client, f"/admin/waves/{wave.id}/links", {}, get_url=f"/admin/waves/{wave.id}")
+    assert resp.status_code == 302
+    fresh(db)
+    slug = db.scalar(select(OpenLink.slug).where(OpenLink.wave_id == wave.id))
+    assert f"/respond/o/{slug}" in admin_client.get(f"/admin/waves/{wave.id}").get_data(as_text=True)
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "wave.open_links")).actor_id == admin_client.admin.id
