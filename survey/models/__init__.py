@@ -13,3 +13,5 @@ __all__ = [
     "StaffUser", "Role", "AuditEvent", "Concern", "ConcernMessage", "ConcernNote",
     "ConcernStatus", "ELEMENTS",
 ]
+from survey.models.releases import Release, ReleasePart  # noqa: E402
+__all__ += ["Release", "ReleasePart"]

@@ -1,0 +1,176 @@
+"""Build and freeze a wave's release; read frozen releases back.
+
+Only a finished wave gets a release: while a wave is open, live counts would show who had
+just answered. The first build is version 1 and is never changed. A rebuild (late
+responses imported, say) is version n+1 and starts from every suppression of version n,
+so nothing once hidden is ever published (disclosure control is monotone).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.analysis import (ReleaseParams, build_release, finest_cells, load_dimensions,
+                             load_indicators)
+from survey.analysis.release import DisclosureError
+from survey.audit import record
+from survey.definitions.model import SurveyDefinition
+from survey.models import Organisation, Wave
+from survey.models.releases import Release, ReleasePart
+from survey.releases.aggregate import profile_counts
+from survey.releases.frames import frame_from_bytes, frame_to_bytes
+from survey.releases.rates import response_rates
+
+
+class ReleaseError(Exception):
+    """A release cannot be built or read; the message says what to do."""
+
+
+def params_from_config(config) -> ReleaseParams:
+    return ReleaseParams(min_cell=int(config["MIN_CELL"]), count_k=int(config["COUNT_RULE_K"]),
+                         protection=float(config["PROTECTION_LEVEL"]))
+
+
+def asked_questions(wave: Wave) -> set[str] | None:
+    """Question ids the wave's survey asked (None if the stored definition cannot be read)."""
+    try:
+        return {q.id for q in SurveyDefinition.from_json(wave.definition_json).questions()}
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def org_frame(session: Session) -> pd.DataFrame:
+    """DataFrame[code, name, level, parent_code] of every organisation (a few thousand rows)."""
+    rows = session.execute(select(Organisation.id, Organisation.code, Organisation.name,
+                                  Organisation.level, Organisation.parent_id)).all()
+    code_of = {r.id: r.code for r in rows}
+    return pd.DataFrame({
+        "code": [r.code for r in rows], "name": [r.name for r in rows],
+        "level": [getattr(r.level, "value", r.level) for r in rows],
+        "parent_code": [code_of.get(r.parent_id) for r in rows],
+    }, columns=["code", "name", "level", "parent_code"])
+
+
+def latest_release(session: Session, wave_id: int) -> Release | None:
+    return session.scalars(select(Release).where(Release.wave_id == wave_id)
+                           .order_by(Release.version.desc()).limit(1)).first()
+
+
+def releases_of(session: Session, wave_id: int) -> list[Release]:
+    return list(session.scalars(select(Release).where(Release.wave_id == wave_id).order_by(Release.version)))
+
+
+def require_finished(wave: Wave, today: dt.date) -> None:
+    if not wave.is_finished(today):
+        raise ReleaseError(f"Wave {wave.name!r} is still open (it closes on {wave.closes_on.isoformat()}). "
+                           "Results are released only after a wave has closed: live counts would show who has just answered.")
+
+
+@dataclass
+class Built:
+    release: Release
+    created: bool
+    timings: dict = field(default_factory=dict)
+
+
+def build_wave_release(session: Session, wave: Wave, params: ReleaseParams, *, today: dt.date | None = None,
+                       rebuild: bool = False, built_by: int | None = None) -> Built:
+    """The wave's frozen release: the latest one, or a new one when there is none (or when
+    `rebuild`, a new version keeping every earlier suppression). Caller commits."""
+    today = today or dt.date.today()
+    require_finished(wave, today)
+    latest = latest_release(session, wave.id)
+    if latest is not None and not rebuild:
+        return Built(latest, False)
+    t0 = time.perf_counter()
+    dimensions = load_dimensions()
+    indicators = load_indicators(dimensions=dimensions)
+    profiles = profile_counts(session, wave.id, indicators, dimensions, asked_questions(wave))
+    if profiles.empty:
+        raise ReleaseError(f"Wave {wave.name!r} has no responses, so there are no results to release.")
+    t_agg = time.perf_counter()
+    cells = finest_cells(profiles, indicators, dimensions)
+    orgs = org_frame(session)
+    previous = None if latest is None else load_part(latest, "pattern")
+    try:
+        rel = build_release(cells, orgs, params, previous=previous, indicators=indicators, dimensions=dimensions)
+    except DisclosureError as exc:
+        raise ReleaseError(f"The release of {wave.name!r} was not built: {exc}.") from None
+    t_rel = time.perf_counter()
+    answered = profiles.groupby("org_code", sort=False)["n"].sum()
+    prev_rates = None if latest is None else load_part(latest, "rates")
+    rates = response_rates(session, wave, answered, orgs, params, previous=prev_rates)
+    release = Release(wave_id=wave.id, version=1 if latest is None else latest.version + 1,
+                      built_at=dt.datetime.now(dt.timezone.utc), built_by=built_by,
+                      min_cell=params.min_cell, count_k=params.count_k, protection=float(params.protection),
+                      indicators=",".join(str(i) for i in rel.table["indicator"].cat.categories),
+                      audit_json=json.dumps(rel.audit.as_dict(), default=str))
+    session.add(release)
+    session.flush()
+    _store(session, release, rel.table, rel.gaps, rel.pattern, rates)
+    t_store = time.perf_counter()
+    record(session, built_by, "release.build", "wave", wave.id,
+           {"version": release.version, "suppressed": int(rel.audit.suppressed), "rebuild": latest is not None})
+    return Built(release, True, {"aggregate_s": t_agg - t0, "protect_s": t_rel - t_agg, "store_s": t_store - t_rel,
+                                 "profiles": len(profiles), "cells": len(rel.table), **rel.timings})
+
+
+def _store(session: Session, release: Release, table: pd.DataFrame, gaps: pd.DataFrame,
+           pattern: pd.DataFrame, rates: pd.DataFrame) -> None:
+    ind = table["indicator"]
+    codes = ind.cat.codes.to_numpy()
+    parts = []
+    for k, iid in enumerate(ind.cat.categories):
+        rows = np.flatnonzero(codes == k)
+        if len(rows) == 0:
+            continue
+        part = table.iloc[rows].reset_index(drop=True)
+        part["indicator"] = part["indicator"].cat.remove_unused_categories()
+        parts.append(ReleasePart(release_id=release.id, kind="table", key=str(iid), data=frame_to_bytes(part)))
+    parts.append(ReleasePart(release_id=release.id, kind="gaps", key="", data=frame_to_bytes(gaps.astype(
+        {c: object for c in ("indicator", "org_level", "org_code", "dimension", "group_a", "group_b")}))))
+    parts.append(ReleasePart(release_id=release.id, kind="pattern", key="", data=frame_to_bytes(pattern)))
+    parts.append(ReleasePart(release_id=release.id, kind="rates", key="", data=frame_to_bytes(rates)))
+    session.add_all(parts)
+    session.flush()
+
+
+def load_part(release: Release, kind: str, key: str = "") -> pd.DataFrame:
+    for part in release.parts:
+        if part.kind == kind and part.key == key:
+            return frame_from_bytes(part.data)
+    raise ReleaseError(f"release {release.id} has no {kind} {key}".strip())
+
+
+def load_table(session: Session, release: Release, indicator: str | None = None) -> pd.DataFrame:
+    """The release's cells: one indicator's, or all of them (in release order)."""
+    ids = release_indicators(release)
+    if indicator is not None:
+        if indicator not in ids:
+            raise ReleaseError(f"indicator {indicator!r} is not in this release")
+        ids = [indicator]
+    blobs = dict(session.execute(select(ReleasePart.key, ReleasePart.data).where(
+        ReleasePart.release_id == release.id, ReleasePart.kind == "table", ReleasePart.key.in_(ids))).all())
+    frames = [frame_from_bytes(blobs[i]) for i in ids if i in blobs]
+    if not frames:
+        raise ReleaseError(f"release {release.id} has no table")
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for c in ("indicator", "org_level", "org_code", "org_name", "dimension", "group", "status"):
+        if not isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype("category")
+    return out
+
+
+def release_indicators(release: Release) -> list[str]:
+    return [i for i in release.indicators.split(",") if i]
+
+
+def release_audit(release: Release) -> dict:
+    return json.loads(release.audit_json)
