@@ -60,7 +60,6 @@ def tokens_issue(wave_id: int):
         flash(f"No links were issued: {exc}")
         return redirect(back + "#tokens")
     links = [token_link(current_app.config["BASE_URL"], t) for t in tokens]
-    del tokens
     text = links_csv(links)
     stem = _file_stem(wave.name, org.code)
     if form.output.data == "qr":

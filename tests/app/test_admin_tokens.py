@@ -2,7 +2,6 @@
 invitations, and appear in plain nowhere else: not in the database file, the logs or the session."""
 import base64
 import csv
-import datetime as dt
 import io
 import json
 import re
@@ -12,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.extensions import hash_token
-from survey.models import AuditEvent, Invitation, Wave, WaveOrganisation
+from survey.models import AuditEvent, Invitation, WaveOrganisation
 from tests.app.test_admin_fixtures import admin_client, fresh, fresh_g_per_request  # noqa: F401
 from tests.app.test_admin_waves import create, get_wave, orgs  # noqa: F401
 from tests.conftest import PG_URL, post_form
