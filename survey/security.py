@@ -17,6 +17,11 @@ CSP = "; ".join([
 ])
 
 
+# Endpoints that serve unchanging files (NHS.UK frontend's icons are served from
+# /assets/images/ because its CSS refers to them there).
+STATIC_ENDPOINTS = {"static", "home.nhsuk_assets"}
+
+
 def init_app(app) -> None:
     @app.after_request
     def _headers(response):
@@ -27,7 +32,7 @@ def init_app(app) -> None:
         h.setdefault("X-Frame-Options", "DENY")
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.endpoint != "static":
+        if request.endpoint not in STATIC_ENDPOINTS:
             # Nothing a person typed or was shown (keys, answers, cases) stays in a cache.
             h["Cache-Control"] = "no-store"
             h["Pragma"] = "no-cache"
