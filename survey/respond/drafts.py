@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from survey.models import Draft
 
@@ -37,12 +38,17 @@ def load_draft(session, keyring, key: str) -> dict[str, Any] | None:
 def save_draft(session, keyring, key: str, wave_id: int, answers: dict[str, Any], today: dt.date) -> None:
     """Replace the saved answers. The caller commits."""
     payload = encode(keyring, answers)
-    changed = session.execute(
-        update(Draft).where(Draft.key_hash == key).values(payload=payload, updated_on=today)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed == 0:
-        session.execute(insert(Draft).values(key_hash=key, wave_id=wave_id, payload=payload, updated_on=today))
+    replace = (update(Draft).where(Draft.key_hash == key).values(payload=payload, updated_on=today)
+               .execution_options(synchronize_session=False))
+    if session.execute(replace).rowcount == 0:
+        # Two first saves of one draft can race (a double-clicked Continue, two tabs): on
+        # PostgreSQL both UPDATEs find no row and the second INSERT hits the primary key.
+        # That one then replaces the row the other has just committed.
+        try:
+            with session.begin_nested():
+                session.execute(insert(Draft).values(key_hash=key, wave_id=wave_id, payload=payload, updated_on=today))
+        except IntegrityError:
+            session.execute(replace)
 
 
 def take_draft(session, keyring, key: str) -> dict[str, Any] | None:
