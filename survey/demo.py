@@ -16,6 +16,7 @@ from survey import audit
 from survey.answers import response_date
 from survey.auth.accounts import provisioning_uri
 from survey.definitions import available_surveys
+from survey.demo_cases import DemoCase, build_cases
 from survey.demo_data import ICS, PRACTICES, org_rows, respondent
 from survey.invitations import issue_tokens, token_link
 from survey.models import Comment, Invitation, Organisation, OrgLevel, Response, Role, StaffUser, Wave
@@ -51,6 +52,7 @@ class DemoResult:
     links: list[tuple[str, str]] = field(default_factory=list)       # (practice name, link)
     accounts: list[tuple[str, str, str, bool]] = field(default_factory=list)  # email, role, secret, created
     orgs: str = ""
+    case: "DemoCase | None" = None        # a speak-up case whose key is printed once
 
 
 def wave_plans(today: dt.date) -> list[WavePlan]:
@@ -180,6 +182,7 @@ def build_demo(session: Session, *, ring, hasher, hash_token, base_url: str, res
             for row in wave.organisations:
                 row.invited = staff.get(row.org_id, 0)
     _accounts(session, ring, hasher, result)
+    result.case = build_cases(session, ring, hasher, today)
     return result
 
 

@@ -67,6 +67,10 @@ def demo_command():
     click.echo("Unused invitation links for the open wave (each works once):")
     for name, link in result.links:
         click.echo(f"  {link}   ({name})")
+    if result.case:
+        click.echo("")
+        click.echo("A demo speak-up case to follow up at /speakup/followup (shown this once):")
+        click.echo(f"  reference {result.case.reference}   access key {result.case.access_key}")
     click.echo("")
     click.echo(f"Done in {time.monotonic() - started:.1f} s. Start the app with: flask --app survey run")
 
