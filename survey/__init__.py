@@ -44,7 +44,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance_path / 'survey.db'}"
     if not app.config.get("TESTING") and not _creating_instance():
-        check_secrets(app.config)
+        try:
+            check_secrets(app.config)
+        except RuntimeError as exc:
+            if click.get_current_context(silent=True) is not None:
+                # On the command line: one clear line instead of a traceback.
+                from flask.cli import NoAppException
+                raise NoAppException(str(exc)) from None
+            raise
 
     from survey import db, extensions, logs, security, errors
     logs.init_app(app)

@@ -273,8 +273,15 @@ def available_surveys(instance_path=None, errors: list | None = None) -> dict[st
 
 
 def find_survey(instance_path, survey_id: str) -> SurveyDefinition:
-    """The survey with this id, or a LookupError whose message lists the ids there are."""
-    surveys = available_surveys(instance_path)
+    """The survey with this id, or a LookupError whose message lists the ids there are.
+
+    A broken file elsewhere in the instance folder does not stop a valid survey being
+    found; asking for the broken one raises its DefinitionError."""
+    problems: list = []
+    surveys = available_surveys(instance_path, errors=problems)
     if survey_id not in surveys:
+        for problem in problems:
+            if Path(getattr(problem, "file", "")).stem == survey_id:
+                raise problem
         raise LookupError(f"Unknown survey '{survey_id}'. Surveys: {', '.join(sorted(surveys)) or 'none'}.")
     return surveys[survey_id]

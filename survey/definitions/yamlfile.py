@@ -76,6 +76,8 @@ def read_yaml(path: Path, display: str):
         raise DefinitionError(display, where, f"not valid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise DefinitionError(display, "", f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise DefinitionError(display, "", "nested too deeply to be a survey definition") from None
 
 
 def describe(value) -> str:

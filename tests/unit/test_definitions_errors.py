@@ -236,3 +236,20 @@ def test_clashing_instance_survey_id(tmp_path):
     errors = []
     assert "staff-experience" in available_surveys(tmp_path, errors=errors)
     assert len(errors) == 1
+
+
+def test_deeply_nested_yaml_is_a_clear_error_not_a_crash(tmp_path):
+    from survey.definitions.loader import DefinitionError, load_definition
+    path = tmp_path / "deep.yaml"
+    path.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(DefinitionError, match="nested too deeply"):
+        load_definition(path)
+
+
+def test_a_broken_instance_file_does_not_hide_valid_surveys(tmp_path):
+    from survey.definitions.loader import DefinitionError, find_survey
+    (tmp_path / "surveys").mkdir()
+    (tmp_path / "surveys" / "broken.yaml").write_text("id: broken\ntitle: [\n")
+    assert find_survey(tmp_path, "staff-experience").id == "staff-experience"
+    with pytest.raises(DefinitionError):
+        find_survey(tmp_path, "broken")
