@@ -17,6 +17,7 @@ MODULES = [
     "survey.cli.tokens",
     "survey.cli.responses",
     "survey.cli.demo",
+    "survey.cli.report",
 ]
 
 

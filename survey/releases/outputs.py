@@ -1,0 +1,141 @@
+"""The files of a release: indicators.csv, response_rates.csv, words for suppressed cells.
+
+Everything here reads a frozen release (survey.releases.build); nothing reads responses.
+`write_release_files` writes every file the pages offer for download (and the CLI
+writes), so the two can never differ.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from survey.analysis import load_benchmarks, load_dimensions, load_indicators
+from survey.models import Wave
+from survey.models.releases import Release
+from survey.releases.build import load_part, load_table, release_indicators
+
+CSV_COLUMNS = ["wave", "indicator", "org_level", "org_code", "org_name", "dimension", "group", "base",
+               "count", "percent", "ci_low", "ci_high", "status"]
+RATE_CSV_COLUMNS = ["wave", "org_level", "org_code", "org_name", "invited", "answered", "rate", "status"]
+LEVEL_LABELS = {"wave": "Whole wave", "ics": "ICS", "place": "Place", "pcn": "PCN", "practice": "Practice"}
+LEVEL_ORDER = ["wave", "ics", "place", "pcn", "practice"]
+
+
+def suppression_words(status: str, release: Release) -> str:
+    """Why a cell is hidden, in words for the pages, the workbook and the charts."""
+    if status == "primary":
+        if release.count_k:
+            return (f"fewer than {release.min_cell} answers, or {release.count_k} or fewer people "
+                    "gave (or did not give) this answer")
+        return f"fewer than {release.min_cell} answers"
+    if status == "secondary":
+        return "hidden so that another number cannot be worked out"
+    return ""
+
+
+def rule_words(release: Release) -> str:
+    text = (f"A group with fewer than {release.min_cell} answers is not shown, nor its count. "
+            "Further numbers are hidden where they would let someone work out a hidden one "
+            "(from a total, the other groups, or the organisations above and below). ")
+    if release.count_k:
+        text += (f"Counts of 1 to {release.count_k}, and groups where only 1 to {release.count_k} people "
+                 "did not give the answer, are hidden too. ")
+    text += (f"Every hidden number was checked: it cannot be worked out exactly, and it could "
+             f"be any of a range at least {release.protection:g} wide.")
+    return text
+
+
+@dataclass
+class Labels:
+    indicators: dict
+    dimensions: dict
+
+    @classmethod
+    def load(cls) -> "Labels":
+        dims = load_dimensions()
+        return cls(load_indicators(dimensions=dims), dims)
+
+    def indicator(self, iid: str) -> str:
+        ind = self.indicators.get(iid)
+        return ind.title if ind else iid
+
+    def dimension(self, did: str) -> str:
+        dim = self.dimensions.get(did)
+        return dim.title if dim else did
+
+
+def indicators_csv(session: Session, wave: Wave, release: Release) -> bytes:
+    """indicators.csv: one row per cell; a suppressed cell leaves base..ci_high empty."""
+    buf = io.StringIO()
+    buf.write(",".join(CSV_COLUMNS) + "\n")
+    for iid in release_indicators(release):
+        table = load_table(session, release, iid)
+        _table_csv(table, wave.name, buf)
+    return buf.getvalue().encode("utf-8")
+
+
+def _table_csv(table: pd.DataFrame, wave_name: str, buf) -> None:
+    out = table.copy()
+    out.insert(0, "wave", wave_name)
+    sup = out["status"].astype(str).to_numpy() != "ok"
+    for c in ("percent", "ci_low", "ci_high"):
+        vals = out[c].to_numpy(dtype=float)
+        text = np.char.mod("%.2f", np.nan_to_num(vals)).astype(object)
+        text[sup | np.isnan(vals)] = ""
+        out[c] = text
+    out[CSV_COLUMNS].to_csv(buf, index=False, header=False, lineterminator="\n")
+
+
+def rates_table(release: Release) -> pd.DataFrame:
+    return load_part(release, "rates")
+
+
+def rates_csv(wave: Wave, release: Release) -> bytes:
+    rates = rates_table(release).copy()
+    rates.insert(0, "wave", wave.name)
+    rates["rate"] = [("" if pd.isna(v) else f"{v:.1f}") for v in rates["rate"]]
+    return rates[RATE_CSV_COLUMNS].to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def benchmarks_for(indicator: str) -> pd.DataFrame:
+    bench = load_benchmarks()
+    return bench[bench["indicator"] == indicator].reset_index(drop=True)
+
+
+def chart_choice(labels: Labels, iid: str) -> str:
+    """The characteristic an indicator's chart compares by default (its first comparison)."""
+    ind = labels.indicators.get(iid)
+    if ind is not None and ind.comparisons:
+        return ind.comparisons[0][0]
+    return "ethnicity_group"
+
+
+def write_release_files(session: Session, wave: Wave, release: Release, out_dir: Path) -> list[Path]:
+    """Every downloadable file of the release into out_dir; returns the paths written."""
+    from survey.releases.charts import indicator_chart
+    from survey.releases.xlsx import indicators_xlsx
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    labels = Labels.load()
+    written = []
+    for name, data in (("indicators.csv", indicators_csv(session, wave, release)),
+                       ("indicators.xlsx", indicators_xlsx(session, wave, release, labels)),
+                       ("response_rates.csv", rates_csv(wave, release))):
+        path = out_dir / name
+        path.write_bytes(data)
+        written.append(path)
+    charts = out_dir / "charts"
+    charts.mkdir(exist_ok=True)
+    for iid in release_indicators(release):
+        table = load_table(session, release, iid)
+        dim = chart_choice(labels, iid)
+        svg = indicator_chart(table, release, labels, iid, "ALL", dim)
+        path = charts / f"{iid}.svg"
+        path.write_text(svg, encoding="utf-8")
+        written.append(path)
+    return written
