@@ -9,6 +9,7 @@ import json
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from survey.concerns import ConcernInput, new_reference, raise_concern
 from survey.concerns.cases import SCOPE_SUBMIT_CLIENT
@@ -49,7 +50,30 @@ def index():
 
 def _org_choices(db) -> list[tuple[str, str]]:
     orgs = db.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    return [(PREFER_NOT, "Prefer not to say")] + [(str(i), n) for i, n in orgs]
+    choices = [(PREFER_NOT, "Prefer not to say")] + [(str(i), n) for i, n in orgs]
+    # Kept per process, so the form can still be shown as it was sent when the database is down.
+    current_app.extensions["survey.speakup.org_choices"] = choices
+    return choices
+
+
+def _choices_without_database() -> list[tuple[str, str]]:
+    choices = list(current_app.extensions.get("survey.speakup.org_choices") or [(PREFER_NOT, "Prefer not to say")])
+    sent = (request.form.get("org") or "").strip()[:12]
+    if sent.isdigit() and sent not in {value for value, _ in choices}:
+        choices.append((sent, "The organisation you chose"))
+    return choices
+
+
+def _unavailable(db, form):
+    """The database cannot be reached: the form again, as sent, with status 503."""
+    try:
+        db.rollback()
+    except OperationalError:
+        pass
+    form.org.choices = _choices_without_database()
+    if request.method == "POST":
+        form.validate()
+    return render_template("speakup/raise.html", form=form, limited=False, unavailable=True), 503
 
 
 def _remember_once(reference: str, key: str) -> None:
@@ -62,10 +86,13 @@ def _remember_once(reference: str, key: str) -> None:
 def raise_concern_page():
     db = get_session()
     form = RaiseForm()
-    form.org.choices = _org_choices(db)
-    if request.method == "GET":
-        org = _org_from_query(db)
-        form.org.data = str(org.id) if org else PREFER_NOT
+    try:
+        form.org.choices = _org_choices(db)
+        if request.method == "GET":
+            org = _org_from_query(db)
+            form.org.data = str(org.id) if org else PREFER_NOT
+    except OperationalError:
+        return _unavailable(db, form)
     if form.validate_on_submit():
         if not ratelimiter().hit(current_app.config["RATELIMIT_SPEAKUP_SUBMIT"], SCOPE_SUBMIT_CLIENT, request.remote_addr or ""):
             return render_template("speakup/raise.html", form=form, limited=True), 429
@@ -77,8 +104,11 @@ def raise_concern_page():
         anonymous = form.contact_mode.data != "confidential"
         data = ConcernInput(text=form.text.data, elements=list(form.elements.data or []), org_id=org_id,
                             anonymous=anonymous, contact=None if anonymous else form.contact.data)
-        case = raise_concern(db, keyring(), access_key_hasher(), data)
-        db.commit()
+        try:
+            case = raise_concern(db, keyring(), access_key_hasher(), data)
+            db.commit()
+        except OperationalError:
+            return _unavailable(db, form)
         _remember_once(case.reference, case.access_key)
         return redirect(url_for("speakup.raised"), code=303)
     return render_template("speakup/raise.html", form=form, limited=False)
