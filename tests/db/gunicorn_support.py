@@ -141,12 +141,12 @@ def _seed_main(n: int) -> None:
 class Server:
     """A server subprocess whose stdout and stderr are captured in one file."""
 
-    def __init__(self, inst: Instance, kind: str = "gunicorn", workers: int = 2, **env: str):
+    def __init__(self, inst: Instance, kind: str = "gunicorn", workers: int = 2, conf: str = "gunicorn.conf.py", **env: str):
         self.inst, self.kind = inst, kind
         self.port = free_port()
         self.log_path = inst.path.parent / f"{kind}-{self.port}.log"
         if kind == "gunicorn":
-            cmd = [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py"]
+            cmd = [str(VENV_BIN / "gunicorn"), "-c", conf]
             env = {"SURVEY_BIND": f"127.0.0.1:{self.port}", "SURVEY_WORKERS": str(workers), **env}
         else:
             cmd = [str(VENV_BIN / "flask"), "--app", "survey", "run", "--host", "127.0.0.1", "--port", str(self.port)]
