@@ -8,7 +8,7 @@ import numpy as np
 from survey.models import Organisation, OrgLevel, Response, Wave, WaveOrganisation
 from survey.models.responses import BANK_COLUMNS, DEMOGRAPHIC_COLUMNS
 
-TODAY = dt.date(2025, 6, 1)
+TODAY = dt.date.today()
 
 
 def shipped_definition_json(survey_id: str = "staff-experience") -> str:
@@ -84,3 +84,31 @@ def add_random_responses(db, wave, practices, sizes, seed=1, bme_share=0.25) -> 
                 answers["q15"] = None
             add_response(db, wave, org, **answers)
     db.flush()
+
+
+def make_staff_user(db, role: str):
+    """An active, set-up staff account (as the make_staff fixture makes) for module-scoped apps."""
+    import uuid
+    import pyotp
+    from survey.extensions import keyring, password_hasher
+    from survey.models import Role, StaffUser
+    from tests.conftest import TEST_PASSWORD
+    secret = pyotp.random_base32()
+    user = StaffUser(email=f"{role}-{uuid.uuid4().hex[:6]}@example.nhs.uk", role=Role(role),
+                     password_hash=password_hasher().hash(TEST_PASSWORD), totp_secret=keyring().encrypt(secret),
+                     is_active=True, created_at=dt.datetime.now(dt.timezone.utc))
+    db.add(user)
+    db.commit()
+    user.totp_plain = secret
+    return user
+
+
+def sign_in_client(client, db, user) -> None:
+    import pyotp
+    from survey.models import StaffUser
+    from tests.conftest import TEST_PASSWORD, post_form
+    db.get(StaffUser, user.id).totp_last_step = 0
+    db.commit()
+    resp = post_form(client, "/auth/sign-in", {"email": user.email, "password": TEST_PASSWORD,
+                                                "code": pyotp.TOTP(user.totp_plain).now()})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:300]

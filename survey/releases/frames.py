@@ -70,11 +70,11 @@ def frame_from_bytes(blob: bytes) -> pd.DataFrame:
         cols: dict[str, object] = {}
         for i, (name, kind) in enumerate(meta):
             if kind == "category":
-                cols[name] = pd.Categorical.from_codes(z[f"c{i}"].astype(np.int64), categories=pd.Index(list(z[f"l{i}"]), dtype=object))
+                cols[name] = pd.Categorical.from_codes(z[f"c{i}"].astype(np.int64), categories=pd.Index([str(x) for x in z[f"l{i}"]], dtype=object))
             elif kind == "text":
-                labels = np.array(list(z[f"l{i}"]) + [None], dtype=object)
+                labels = np.array([str(x) for x in z[f"l{i}"]] + [None], dtype=object)
                 codes = z[f"c{i}"].astype(np.int64)
-                cols[name] = pd.array(labels[codes], dtype=object)   # -1 picks None
+                cols[name] = pd.Series(labels[codes], dtype=object)   # -1 picks None
             elif kind == "Int64":
                 cols[name] = pd.arrays.IntegerArray(z[f"v{i}"], z[f"m{i}"])
             else:

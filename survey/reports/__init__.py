@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+from survey.reports import views, indicator_views, download_views  # noqa: E402,F401
