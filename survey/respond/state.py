@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app, session
+from sqlalchemy import literal, select
 
 from survey.definitions.model import SurveyDefinition
 from survey.errors import render_error
@@ -106,21 +107,42 @@ def current(db):
     st = state()
     if st is None:
         return None, refuse("no_state")
-    wave = db.get(Wave, st["wave"])
-    if wave is None:
+    found = _wave_and_token(db, st["wave"], st["key"] if st["kind"] == "token" else None)
+    if found is None:
         finish()
         return None, refuse("unknown")
+    wave, is_used, definition_json = found
     if st["kind"] == "token":
-        invitation = db.get(Invitation, st["key"])
-        if invitation is None:
+        if is_used is None:
             return None, refuse("unknown")
-        if invitation.is_used:
+        if is_used:
             return None, refuse("used")
     reason = wave_status(wave, today())
     if reason:
         return None, refuse(reason, wave)
-    definition = cached_definition(wave.id, wave.definition_json)
+    definition = cached_definition(wave.id, definition_json)
     return Journey(st["kind"], st["key"], wave.id, int(st["org"]), definition), None
+
+
+def _wave_and_token(db, wave_id, token_hash: str | None):
+    """(wave, is_used, definition_json) in one query, or None for an unknown wave.
+
+    Every page of the journey asks this, so it reads only the wave's dates and the token's
+    flag (None: no such token) as plain columns instead of loading ORM objects, and the
+    wave's definition only until this process has parsed it. The wave comes back as a
+    transient Wave holding just its id and dates.
+    """
+    parsed = current_app.extensions.get("survey.respond.definitions", {})
+    columns = [Wave.opens_on, Wave.closes_on, Wave.is_closed]
+    columns.append(select(Invitation.is_used).where(Invitation.token_hash == token_hash).scalar_subquery()
+                   if token_hash is not None else literal(None))
+    if wave_id not in parsed:
+        columns.append(Wave.definition_json)
+    row = db.execute(select(*columns).where(Wave.id == wave_id)).one_or_none()
+    if row is None:
+        return None
+    wave = Wave(id=wave_id, opens_on=row[0], closes_on=row[1], is_closed=row[2])
+    return wave, row[3], (row[4] if len(row) > 4 else None)
 
 
 # --- the open-link marker -------------------------------------------------------------
