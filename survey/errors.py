@@ -5,7 +5,7 @@ import logging
 
 from flask import render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError, DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("survey")
@@ -31,6 +31,11 @@ def render_error(code: int, title: str | None = None, advice: str | None = None)
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(err):
+        reason = (err.description or "").lower()
+        if "session token is missing" in reason:
+            return render_error(400, "Your browser did not send back this site's cookie",
+                                "The forms on this site need a cookie that lasts until you close your browser. "
+                                "Allow cookies for this site, go back, reload the page and try again.")
         return render_error(400, "This form has expired",
                             "The page was open too long or was sent twice. Go back, reload the page and try again.")
 
@@ -41,10 +46,18 @@ def init_app(app) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def _db(err):
-        if app.config.get("TESTING") and not app.config.get("RENDER_500_IN_TESTS") and not isinstance(err, OperationalError):
+        unavailable = isinstance(err, (OperationalError, InterfaceError))
+        if app.config.get("TESTING") and not app.config.get("RENDER_500_IN_TESTS") and not unavailable:
             raise err
-        log.error("database unavailable: %s", type(err).__name__)
-        return render_error(503)
+        if unavailable:
+            log.error("database unavailable: %s", type(err).__name__)
+            return render_error(503)
+        if isinstance(err, DataError):
+            # A value the database cannot hold got past the forms: the request's fault.
+            log.warning("database refused a value: %s", type(err).__name__)
+            return render_error(400)
+        log.error("database error: %s", type(err).__name__)
+        return render_error(500)
 
     @app.errorhandler(Exception)
     def _any(err):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import request
 
+from survey.errors import render_error
+
 CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -22,7 +24,22 @@ CSP = "; ".join([
 STATIC_ENDPOINTS = {"static", "home.nhsuk_assets"}
 
 
+def _holds_nul(multidict) -> bool:
+    return any("\x00" in k or "\x00" in v for k, v in multidict.items(multi=True) if isinstance(v, str))
+
+
 def init_app(app) -> None:
+    @app.before_request
+    def _refuse_nul_characters():
+        """No page has a use for a NUL character, and PostgreSQL cannot store one in text:
+        refuse it in the address, the query string or a form, with a page that says so."""
+        if (any("\x00" in str(v) for v in (request.view_args or {}).values()) or _holds_nul(request.args)
+                or (request.method == "POST" and _holds_nul(request.form))):
+            return render_error(400, "What you sent contains a character that cannot be used",
+                                "Part of it held a NUL character, which cannot come from typing. Go back, "
+                                "retype or paste the text again without it, and send it again.")
+        return None
+
     @app.after_request
     def _headers(response):
         h = response.headers
