@@ -9,7 +9,8 @@ about who may see it. For each (rule, method, visitor) the answer must be:
   account: a redirect to the sign-in page;
 - staff route, signed in with both factors but the wrong role: 403;
 - staff route, the right role: an answer of the page itself (200, a redirect that is not
-  to sign-in, 400 for missing form fields, 404 for an unknown id, 405) - never 403, never 5xx.
+  to sign-in, 400 for missing form fields, 404 for an unknown id, 405, 409 for results of
+  a wave that has none yet) - never 403, never 5xx.
 
 URL parameters are filled from seeded data (a wave, an organisation, a case, a staff
 account, an invitation token, an open link); staff routes are also tried with a made-up
@@ -87,6 +88,17 @@ EXPECTED: dict[str, str | frozenset] = {
     "/admin/waves/<int:wave_id>/links": ADMIN,
     "/admin/waves/<int:wave_id>/tokens": ADMIN,
     "/admin/waves/new": ADMIN,
+    # EDI lead: results and downloads
+    "/reports/": EDI,
+    "/reports/benchmarks": EDI,
+    "/reports/waves/<int:wave_id>": EDI,
+    "/reports/waves/<int:wave_id>/chart.svg": EDI,
+    "/reports/waves/<int:wave_id>/comments": EDI,
+    "/reports/waves/<int:wave_id>/download/<name>": EDI,
+    "/reports/waves/<int:wave_id>/indicator": EDI,
+    "/reports/waves/<int:wave_id>/prepare": EDI,
+    "/reports/waves/<int:wave_id>/response-rates": EDI,
+    "/reports/waves/<int:wave_id>/trend": EDI,
 }
 
 # Public routes whose own answer is to send the browser to the sign-in page.
@@ -125,8 +137,8 @@ def _url(rule: str, values: dict, made_up: bool = False) -> str:
             return args.split(",")[0].strip().strip("'\"")
         if made_up and conv == "int" and name != "number":
             return str(MADE_UP_ID)
-        if name == "fmt":
-            return "csv"
+        if name == "name" and "/download/" in rule:
+            return "indicators.csv"
         assert name in values, f"no seeded value for URL parameter <{name}> in {rule}: add one to `seeded`"
         return str(values[name])
     return PARAM.sub(fill, rule)
@@ -222,7 +234,8 @@ def test_matrix(app, db, seeded):
                         if code != 403:
                             problems.append(where + " (expected 403 for the wrong role)")
                     else:
-                        ok = {200, 302, 303, 400, 405} | ({404} if made_up or method == "POST" else set())
+                        # 409: the page exists but not yet for this object (results of an open wave)
+                        ok = {200, 302, 303, 400, 405, 409} | ({404} if method == "POST" else set())
                         if made_up:
                             ok = {404, 405} if method == "GET" else {400, 404}
                         if code not in ok or _to_sign_in(resp):
