@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app, session
-from sqlalchemy import literal, select
+from sqlalchemy import bindparam, literal, select
 
 from survey.definitions.model import SurveyDefinition
 from survey.errors import render_error
@@ -132,17 +132,26 @@ def _wave_and_token(db, wave_id, token_hash: str | None):
     wave's definition only until this process has parsed it. The wave comes back as a
     transient Wave holding just its id and dates.
     """
-    parsed = current_app.extensions.get("survey.respond.definitions", {})
-    columns = [Wave.opens_on, Wave.closes_on, Wave.is_closed]
-    columns.append(select(Invitation.is_used).where(Invitation.token_hash == token_hash).scalar_subquery()
-                   if token_hash is not None else literal(None))
-    if wave_id not in parsed:
-        columns.append(Wave.definition_json)
-    row = db.execute(select(*columns).where(Wave.id == wave_id)).one_or_none()
+    with_definition = wave_id not in current_app.extensions.get("survey.respond.definitions", {})
+    statement = _LOOKUPS.get((token_hash is not None, with_definition))
+    if statement is None:
+        statement = _LOOKUPS[(token_hash is not None, with_definition)] = _lookup(token_hash is not None, with_definition)
+    row = db.execute(statement, {"wave_id": wave_id, "token_hash": token_hash}).one_or_none()
     if row is None:
         return None
     wave = Wave(id=wave_id, opens_on=row[0], closes_on=row[1], is_closed=row[2])
-    return wave, row[3], (row[4] if len(row) > 4 else None)
+    return wave, row[3], (row[4] if with_definition else None)
+
+
+# Built once per process: building a statement costs more than running it on SQLite.
+_LOOKUPS: dict = {}
+
+
+def _lookup(with_token: bool, with_definition: bool):
+    used = (select(Invitation.is_used).where(Invitation.token_hash == bindparam("token_hash")).scalar_subquery()
+            if with_token else literal(None))
+    columns = [Wave.opens_on, Wave.closes_on, Wave.is_closed, used] + ([Wave.definition_json] if with_definition else [])
+    return select(*columns).where(Wave.id == bindparam("wave_id"))
 
 
 # --- the open-link marker -------------------------------------------------------------
