@@ -119,6 +119,22 @@ def pages(definition: SurveyDefinition) -> list[Section]:
     """The pages of the journey: one per section, except that a question routed on a
     question of the same page starts a new page (so routing works without JavaScript).
     Each page is a Section with the section's id and title and a share of its questions."""
+    # A definition never changes, and each answering request asks for its pages several
+    # times: keep the split per definition object (the entry holds it, so ids stay unique).
+    cached = _PAGES.get(id(definition))
+    if cached is not None and cached[0] is definition:
+        return list(cached[1])
+    result = _split_pages(definition)
+    if len(_PAGES) >= 64:
+        _PAGES.clear()
+    _PAGES[id(definition)] = (definition, result)
+    return list(result)
+
+
+_PAGES: dict[int, tuple[SurveyDefinition, list[Section]]] = {}
+
+
+def _split_pages(definition: SurveyDefinition) -> list[Section]:
     result: list[Section] = []
     for section in definition.sections:
         chunks: list[list[Question]] = [[]]
