@@ -1,0 +1,228 @@
+"""The EDI lead's pages and downloads over one frozen release (built once for the module).
+
+Also: access by role, an open wave shows no numbers, every view and download is audited,
+comments never appear beside a characteristic, the report command. Runs on PostgreSQL
+when SURVEY_TEST_DATABASE_URL is set.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from survey import create_app
+from survey.db import Base
+from survey.models import AuditEvent, Comment
+from survey.models.releases import Release
+from survey.releases.build import build_wave_release, params_from_config
+from survey.releases.outputs import CSV_COLUMNS
+from tests.conftest import PG_URL, FreshContextClient, base_test_config, post_form
+from tests.releases_helpers import (TODAY, add_random_responses, make_orgs, make_staff_user, make_wave,
+                                    sign_in_client)
+
+SECRET_COMMENT = "The rota is unfair to night staff"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, database_url):
+    tmp = tmp_path_factory.mktemp("reports")
+    cfg = base_test_config(tmp, database_url, RATELIMIT_STAFF_LOGIN="1000/minute")
+    os.makedirs(cfg["INSTANCE_PATH"], exist_ok=True)
+    app = create_app(cfg)
+    app.test_client_class = FreshContextClient
+    engine = app.extensions["survey.engine"]
+    if PG_URL:
+        Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    with app.app_context():
+        db = app.extensions["survey.sessionmaker"]()
+        orgs = make_orgs(db, {"ICSX": {"PCNA": ["A1", "A2", "A3"], "PCNB": ["B1", "B2"]}})
+        practices = [orgs[c] for c in ("A1", "A2", "A3", "B1", "B2")]
+        closed = make_wave(db, "Closed 2024", orgs.values(), invited={"A1": 40, "A2": 30, "A3": 9, "B1": 50, "B2": 25})
+        add_random_responses(db, closed, practices, [30, 22, 6, 45, 14], seed=7)
+        from survey.extensions import keyring
+        db.add(Comment(wave_id=closed.id, org_id=orgs["B1"].id, question_id="comments",
+                       body=keyring().encrypt(SECRET_COMMENT)))
+        db.add(Comment(wave_id=closed.id, org_id=orgs["A3"].id, question_id="comments",
+                       body=keyring().encrypt("Only six of us answered here")))
+        opened = make_wave(db, "Open 2025", orgs.values(), closed=False)
+        add_random_responses(db, opened, practices[:2], [15, 12], seed=8)
+        db.commit()
+        built = build_wave_release(db, closed, params_from_config(app.config), today=TODAY)
+        db.commit()
+        edi = make_staff_user(db, "edi_lead")
+        guardian = make_staff_user(db, "guardian")
+        yield {"app": app, "db": db, "closed": closed, "open": opened, "release": built.release,
+               "edi": edi, "guardian": guardian, "orgs": orgs}
+        db.close()
+    if PG_URL:
+        Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def edi_client(world):
+    client = world["app"].test_client()
+    sign_in_client(client, world["db"], world["edi"])
+    return client
+
+
+def _pages(world):
+    w, o = world["closed"].id, world["open"].id
+    return ["/reports/", f"/reports/waves/{w}", f"/reports/waves/{w}/indicator", f"/reports/waves/{w}/trend",
+            f"/reports/waves/{w}/response-rates", f"/reports/waves/{w}/comments", "/reports/benchmarks",
+            f"/reports/waves/{w}/download/indicators.csv", f"/reports/waves/{w}/download/indicators.xlsx",
+            f"/reports/waves/{w}/download/response_rates.csv", f"/reports/waves/{w}/chart.svg", f"/reports/waves/{o}"]
+
+
+def test_edi_lead_reaches_every_page(world, edi_client):
+    for url in _pages(world):
+        assert edi_client.get(url).status_code == 200, url
+
+
+def test_guardian_is_refused_and_anonymous_is_sent_to_sign_in(world):
+    client = world["app"].test_client()
+    for url in _pages(world):
+        resp = client.get(url)
+        assert resp.status_code == 302 and "/auth/sign-in" in resp.headers["Location"], url
+    client = world["app"].test_client()
+    sign_in_client(client, world["db"], world["guardian"])
+    for url in _pages(world):
+        assert client.get(url).status_code == 403, url
+
+
+def test_open_wave_shows_no_numbers(world, edi_client):
+    o = world["open"].id
+    page = edi_client.get(f"/reports/waves/{o}").get_data(as_text=True)
+    assert "Results appear after it closes" in page or "results appear after it closes" in page.lower()
+    assert "Prepare the results" not in page
+    for url in [f"/reports/waves/{o}/indicator", f"/reports/waves/{o}/response-rates", f"/reports/waves/{o}/trend",
+                f"/reports/waves/{o}/comments", f"/reports/waves/{o}/download/indicators.csv",
+                f"/reports/waves/{o}/chart.svg"]:
+        resp = edi_client.get(url)
+        assert resp.status_code == 409, url
+        assert "live counts would show who has just answered" in resp.get_data(as_text=True)
+    listing = edi_client.get("/reports/").get_data(as_text=True)
+    assert "Open: results appear after it closes" in listing
+
+
+def test_open_wave_cannot_be_prepared(world, edi_client):
+    o = world["open"].id
+    resp = post_form(edi_client, f"/reports/waves/{o}/prepare", {}, get_url=f"/reports/waves/{world['closed'].id}")
+    assert resp.status_code == 409
+    assert world["db"].scalar(select(Release).where(Release.wave_id == o)) is None
+
+
+def test_indicator_page_table_chart_gap_and_explanations(world, edi_client):
+    w = world["closed"].id
+    page = edi_client.get(f"/reports/waves/{w}/indicator?indicator=wres5&org=PCNA&dimension=ethnicity_group")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'class="app-table-wrap"' in html and "<svg" in html and "<title" in html and "<desc" in html
+    assert "95% interval" in html and "National figures" in html
+    assert "fewer than 11 answers" in html or "hidden so that another number cannot be worked out" in html
+    assert '<select class="nhsuk-select app-select-wide" id="pick-org" name="org">' in html
+    assert edi_client.get(f"/reports/waves/{w}/indicator?indicator=nope").status_code == 400
+    assert edi_client.get(f"/reports/waves/{w}/indicator?org=ZZZ").status_code == 400
+
+
+def test_small_practice_says_it_has_no_result_of_its_own(world, edi_client):
+    w = world["closed"].id
+    html = edi_client.get(f"/reports/waves/{w}/indicator?indicator=wres5&org=A3&dimension=all").get_data(as_text=True)
+    assert "has no result of its own" in html
+
+
+def test_csv_columns_exact_and_suppressed_cells_empty(world, edi_client):
+    w = world["closed"].id
+    text = edi_client.get(f"/reports/waves/{w}/download/indicators.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == CSV_COLUMNS == ["wave", "indicator", "org_level", "org_code", "org_name", "dimension", "group",
+                                      "base", "count", "percent", "ci_low", "ci_high", "status"]
+    body = [dict(zip(rows[0], r)) for r in rows[1:]]
+    assert {r["org_level"] for r in body} == {"practice", "pcn", "place", "ics", "wave"}
+    assert any(r["org_code"] == "ALL" for r in body)
+    hidden = [r for r in body if r["status"] != "ok"]
+    assert hidden and all(r["base"] == r["count"] == r["percent"] == r["ci_low"] == r["ci_high"] == "" for r in hidden)
+    shown = [r for r in body if r["status"] == "ok"]
+    assert all(len(r["percent"].split(".")[1]) == 2 for r in shown)
+    assert all(int(r["base"]) >= 11 for r in shown)
+
+
+def test_xlsx_opens_and_shows_stars(world, edi_client):
+    w = world["closed"].id
+    data = edi_client.get(f"/reports/waves/{w}/download/indicators.xlsx").get_data()
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    assert {"WRES", "WDES", "Notes"} <= set(wb.sheetnames)
+    values = [v for row in wb["WRES"].iter_rows(values_only=True) for v in row if v is not None]
+    assert "*" in values
+    assert any(isinstance(v, str) and v.startswith("* Not shown") for v in values)
+    notes = " ".join(str(v) for row in wb["Notes"].iter_rows(values_only=True) for v in row if v)
+    assert "fewer than 11 answers" in notes and "wres5" in notes and "built" in notes
+
+
+def test_response_rates_csv(world, edi_client):
+    w = world["closed"].id
+    rows = list(csv.DictReader(io.StringIO(edi_client.get(f"/reports/waves/{w}/download/response_rates.csv")
+                                           .get_data(as_text=True))))
+    by = {r["org_code"]: r for r in rows}
+    assert by["A3"]["answered"] == "" and by["A3"]["status"] == "primary" and by["A3"]["invited"] == "9"
+    assert by["ALL"]["answered"] == "117" and by["ALL"]["invited"] == "154"
+
+
+def test_every_view_and_download_is_audited(world, edi_client):
+    db = world["db"]
+    db.rollback()
+    before = db.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)) or 0
+    db.rollback()
+    w = world["closed"].id
+    edi_client.get(f"/reports/waves/{w}/indicator?indicator=wres6")
+    edi_client.get(f"/reports/waves/{w}/download/indicators.csv")
+    db.rollback()
+    events = db.scalars(select(AuditEvent).where(AuditEvent.id > before)).all()
+    assert [e.action for e in events] == ["report.view", "report.download"]
+    assert all(e.actor_id == world["edi"].id and e.object_id == str(w) for e in events)
+
+
+def test_comments_never_beside_a_characteristic(world, edi_client):
+    w = world["closed"].id
+    page = edi_client.get(f"/reports/waves/{w}/comments?org=ALL").get_data(as_text=True)
+    assert SECRET_COMMENT in page
+    assert 'name="dimension"' not in page and "Ethnicity" not in page and "Disab" not in page
+    # A practice with six answers: its comments are not shown on their own.
+    assert edi_client.get(f"/reports/waves/{w}/comments?org=A3").status_code == 400
+    # ...and no comment reaches an indicator page or a download.
+    for url in [f"/reports/waves/{w}/indicator?indicator=wres5&org=B1&dimension=ethnicity_group",
+                f"/reports/waves/{w}/download/indicators.csv", f"/reports/waves/{w}/download/response_rates.csv"]:
+        assert SECRET_COMMENT not in edi_client.get(url).get_data(as_text=True)
+
+
+def test_release_is_frozen(world):
+    db, wave = world["db"], world["closed"]
+    again = build_wave_release(db, wave, params_from_config(world["app"].config), today=TODAY)
+    assert not again.created and again.release.id == world["release"].id
+
+
+def test_trend_reads_frozen_releases(world, edi_client):
+    w = world["closed"].id
+    html = edi_client.get(f"/reports/waves/{w}/trend?indicator=wres8&pair=ethnicity").get_data(as_text=True)
+    assert "Closed 2024" in html and "BME" in html and "White" in html and "Gap" in html
+    assert "Open 2025" not in html
+
+
+def test_report_command(world, tmp_path):
+    runner = world["app"].test_cli_runner()
+    res = runner.invoke(args=["report", "--wave", "Closed 2024", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "Using release version 1" in res.output
+    names = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {"indicators.csv", "indicators.xlsx", "response_rates.csv", "charts"} <= names
+    svg = (tmp_path / "out" / "charts" / "wres5.svg").read_text()
+    assert "<title" in svg and "<desc" in svg
+    res = runner.invoke(args=["report", "--wave", "Open 2025", "--out", str(tmp_path / "x")])
+    assert res.exit_code == 1 and "still open" in res.output and "Traceback" not in res.output
+    res = runner.invoke(args=["report", "--wave", "Nope", "--out", str(tmp_path / "x")])
+    assert res.exit_code == 1 and "No wave is called" in res.output
