@@ -45,7 +45,8 @@ class Defaults:
     RATELIMIT_FOLLOWUP = "10/hour"        # per case reference
     RATELIMIT_FOLLOWUP_CLIENT = "20/hour"  # per client (a keyed hash held only in memory/Redis)
     RATELIMIT_SPEAKUP_SUBMIT = "10/hour"
-    RATELIMIT_STAFF_LOGIN = "10/15minutes"
+    RATELIMIT_STAFF_LOGIN = "10/15minutes"         # per account
+    RATELIMIT_STAFF_LOGIN_CLIENT = "30/15minutes"  # per client, whatever addresses it tries
 
     # Email to guardians (off unless MAIL_SERVER is set). Never to the person who spoke up.
     MAIL_SERVER: str | None = None

@@ -1,6 +1,9 @@
 """Response headers: a strict content security policy, no referrer, no caching of pages."""
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from flask import request
 
 from survey.errors import render_error
@@ -28,6 +31,17 @@ def _holds_nul(multidict) -> bool:
     return any("\x00" in k or "\x00" in v for k, v in multidict.items(multi=True) if isinstance(v, str))
 
 
+def static_version(folder: str) -> str:
+    """A short digest of every static file: part of each static URL, so browsers may keep
+    the files for a year and still fetch new ones the moment a release changes them."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def init_app(app) -> None:
     @app.before_request
     def _refuse_nul_characters():
@@ -39,6 +53,13 @@ def init_app(app) -> None:
                                 "Part of it held a NUL character, which cannot come from typing. Go back, "
                                 "retype or paste the text again without it, and send it again.")
         return None
+
+    app.config["STATIC_VERSION"] = static_version(app.static_folder)
+
+    @app.url_defaults
+    def _version_static_urls(endpoint, values):
+        if endpoint == "static" and "v" not in values:
+            values["v"] = app.config["STATIC_VERSION"]
 
     @app.after_request
     def _headers(response):
@@ -53,8 +74,11 @@ def init_app(app) -> None:
             # Nothing a person typed or was shown (keys, answers, cases) stays in a cache.
             h["Cache-Control"] = "no-store"
             h["Pragma"] = "no-cache"
+        elif request.args.get("v") == app.config["STATIC_VERSION"]:
+            # Versioned URL (see static_version below): the content never changes under it.
+            h["Cache-Control"] = "public, max-age=31536000, immutable"
         else:
-            h.setdefault("Cache-Control", "public, max-age=604800")
+            h["Cache-Control"] = "public, max-age=3600"
         if app.config.get("SESSION_COOKIE_SECURE"):
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -27,7 +27,11 @@ def sign_in():
     error = None
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        if not ratelimiter().hit(current_app.config["RATELIMIT_STAFF_LOGIN"], "staff-login", email):
+        # Per account (guessing one password) and per client (tying a worker up with slow
+        # hashes by rotating addresses). The client's address only keys the limiter's hash.
+        limiter = ratelimiter()
+        if not (limiter.hit(current_app.config["RATELIMIT_STAFF_LOGIN_CLIENT"], "staff-login-client", request.remote_addr or "")
+                and limiter.hit(current_app.config["RATELIMIT_STAFF_LOGIN"], "staff-login", email)):
             return render_error(429)
         db = get_session()
         user = accounts.authenticate(db, password_hasher(), keyring(), email, form.password.data, form.code.data)

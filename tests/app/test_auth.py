@@ -133,3 +133,10 @@ def test_users_cli_errors_are_one_line(runner):
     assert result.exit_code == 1 and "is not an email address" in result.output
     result = runner.invoke(args=["users", "disable", "--email", "nobody@example.nhs.uk"])
     assert result.exit_code == 1 and "No account" in result.output
+
+
+def test_one_client_rotating_addresses_is_limited_too(app, client):
+    app.config["RATELIMIT_STAFF_LOGIN_CLIENT"] = "4/minute"
+    statuses = [post_form(client, "/auth/sign-in", {"email": f"u{i}@example.nhs.uk", "password": "wrong password!!",
+                                                    "code": "000000"}).status_code for i in range(6)]
+    assert statuses[:4] == [200] * 4 and statuses[4:] == [429, 429]

@@ -69,3 +69,15 @@ def test_init_creates_private_instance(tmp_path):
     assert (inst / "keys.json").stat().st_mode & 0o777 == 0o600
     text = (inst / "config.py").read_text()
     assert "SECRET_KEY" in text and "TOKEN_PEPPER" in text and "ACCESS_KEY_PEPPER" in text
+
+
+def test_static_files_are_versioned_and_cached_for_a_year(client):
+    page = client.get("/auth/sign-in").get_data(as_text=True)
+    import re
+    href = re.search(r'href="(/static/nhsuk/nhsuk-frontend.min.css\?v=[0-9a-f]{10})"', page)
+    assert href, "static URLs carry a content version"
+    resp = client.get(href.group(1))
+    assert resp.status_code == 200
+    assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    unversioned = client.get("/static/nhsuk/nhsuk-frontend.min.css")
+    assert "immutable" not in unversioned.headers["Cache-Control"]
