@@ -18,7 +18,7 @@ def group_codes(dim: Dimension, codes: pd.Series) -> np.ndarray:
     if dim.column is None:
         return np.zeros(len(codes), dtype=np.int64)
     pos = {g: i for i, g in enumerate(dim.groups)}
-    uniq, inv = pd.factorize(codes.astype(object), use_na_sentinel=True)
+    inv, uniq = pd.factorize(codes.astype(object), use_na_sentinel=True)
     lut = np.array([pos[dim.label(u)] for u in uniq] + [pos[dim.label(None)]], dtype=np.int64)
     return lut[inv]   # inv == -1 (missing) picks the last entry: Not stated
 

@@ -1,20 +1,30 @@
 """Generic disclosure-control engine: non-negative cells linked by additive relations.
 
-Model. Cells 0..n-1 each hold a value (a base) and optionally a second value `counts`
-with 0 <= count <= value; both share one suppression pattern. A relation says
-total = sum(parts), stored as member rows (relation, cell, coef) with coef +1 for the
-total and -1 for each part. An attacker knows every published value and every relation.
+Model. Cells 0..n-1 each hold a value (for a release: a base) and optionally a second
+value `counts` with 0 <= count <= value (the numerator); both share one suppression
+pattern. A relation says total = sum(parts); it is stored as member rows
+(relation, cell, coef) with coef +1 for the total and -1 for each part. An attacker knows
+every published value and every relation, and that every value is >= 0.
 
-protect() applies: primary (given), the cheap secondary pass (no relation may hold exactly
-one suppressed cell), then an exact audit per connected block (null-space test and LP
-bounds) that adds suppressions until every suppressed value keeps an interval at least
-`protection` wide (or as wide as the published totals above it allow).
+`protect()` takes the primary pattern and then
+1. the cheap secondary pass (vectorised): while some relation holds exactly one suppressed
+   cell, suppress its cheapest other member (lowest `cost`; `forbidden` cells never);
+2. the exact audit per connected block (`audit_blocks` in survey.analysis.exact): a
+   suppressed cell fails if it is determined (its unit row lies in the row space of the
+   block's equations: SVD null-space test) or if its LP interval (HiGHS) is narrower than
+   the required width; the required width is `protection`, capped by the smallest
+   published total that contains the cell (a part can never exceed a published total);
+3. for each failing cell, one further suppression among the published members of its
+   relations (cheapest non-zero), then back to 1 on the blocks that changed.
+Suppressions only ever grow (`previous` is kept), so the result is monotone.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 OK, PRIMARY, SECONDARY = 0, 1, 2
 STATUS_NAMES = np.array(["ok", "primary", "secondary"], dtype=object)
@@ -28,9 +38,14 @@ class Relations:
     coef: np.ndarray
     n_rel: int
 
+    def __post_init__(self):
+        self.rel = np.asarray(self.rel, dtype=np.int64)
+        self.cell = np.asarray(self.cell, dtype=np.int64)
+        self.coef = np.asarray(self.coef, dtype=np.int8)
+
     @classmethod
     def from_lists(cls, pairs) -> "Relations":
-        """pairs: iterable of (total_cell, [part_cells]); total_cell may be None."""
+        """pairs: iterable of (total_cell, [part_cells]); total_cell may be None (sum is 0)."""
         rel, cell, coef = [], [], []
         n = 0
         for r, (total, parts) in enumerate(pairs):
@@ -42,22 +57,47 @@ class Relations:
         return cls(np.asarray(rel, dtype=np.int64), np.asarray(cell, dtype=np.int64),
                    np.asarray(coef, dtype=np.int8), n)
 
+    @classmethod
+    def concat(cls, parts: list["Relations"]) -> "Relations":
+        offs = np.cumsum([0] + [p.n_rel for p in parts])
+        return cls(np.concatenate([p.rel + o for p, o in zip(parts, offs)]),
+                   np.concatenate([p.cell for p in parts]),
+                   np.concatenate([p.coef for p in parts]), int(offs[-1]))
+
+    def check(self, values, n_cells: int, name: str = "values") -> None:
+        """Raise ValueError if a relation does not hold exactly for `values`."""
+        if len(self.cell) and (self.cell.min() < 0 or self.cell.max() >= n_cells):
+            raise ValueError("relations refer to a cell outside the table")
+        res = np.bincount(self.rel, weights=self.coef * np.asarray(values, float)[self.cell], minlength=self.n_rel)
+        bad = np.flatnonzero(np.abs(res) > 1e-6)
+        if len(bad):
+            raise ValueError(f"{name}: {len(bad)} relations do not add up (first: relation {bad[0]}, off by {res[bad[0]]:g})")
+
 
 @dataclass
 class AuditReport:
-    cells_checked: int = 0          # suppressed values examined by the exact audit
-    suppressed: int = 0
-    blocks: int = 0
+    cells_checked: int = 0          # suppressed cells examined by the exact audit
+    suppressed: int = 0             # suppressed cells at the end
+    primary: int = 0
+    secondary: int = 0
+    blocks: int = 0                 # connected blocks audited (last round counts each once)
     largest_block: int = 0
-    svd_blocks: int = 0
     lp_solved: int = 0
     rounds: int = 0
-    added: int = 0                  # suppressions added by the audit
+    added_by_audit: int = 0         # suppressions added because a cell failed the audit
+    added_by_slack: int = 0         # suppressions added by the remainder (zeros) pass
     capped: int = 0                 # cells whose required width was capped by a published total
     failures: list = field(default_factory=list)   # must be empty for a release
 
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        d = dict(self.__dict__)
+        d["failures"] = list(self.failures)[:50]
+        d["passed"] = self.passed
+        return d
 
 
 @dataclass
@@ -65,11 +105,284 @@ class Protection:
     status: np.ndarray              # OK / PRIMARY / SECONDARY per cell
     audit: AuditReport
 
+    @property
+    def suppressed(self) -> np.ndarray:
+        return self.status != OK
 
-def protect(values, relations: Relations, primary, *, counts=None, forbidden=None, cost=None,
-            previous=None, protection: float = 2.0) -> Protection:
-    raise NotImplementedError
+
+def relation_counts(rel: Relations, sup: np.ndarray) -> np.ndarray:
+    """Number of suppressed members per relation."""
+    return np.bincount(rel.rel, weights=sup[rel.cell].astype(np.float64), minlength=rel.n_rel).astype(np.int64)
 
 
-def audit(values, relations: Relations, suppressed, *, counts=None, protection: float = 2.0) -> AuditReport:
-    raise NotImplementedError
+def cheap_pass(rel: Relations, status: np.ndarray, cost: np.ndarray, forbidden: np.ndarray,
+               max_rounds: int = 1000) -> np.ndarray:
+    """Suppress until no relation holds exactly one suppressed member. Returns the relations
+    left with exactly one (no eligible member to add: a failure for the caller to report).
+    Within a round each offending relation adds its cheapest eligible member; a member
+    shared by several offending relations is preferred (it closes them at once)."""
+    stuck = np.zeros(0, dtype=np.int64)
+    for _ in range(max_rounds):
+        sup = status != OK
+        nsup = relation_counts(rel, sup)
+        single = nsup == 1
+        if not single.any():
+            return np.zeros(0, dtype=np.int64)
+        m = single[rel.rel] & ~sup[rel.cell] & ~forbidden[rel.cell]
+        r, c = rel.rel[m], rel.cell[m]
+        if len(r) == 0:
+            return np.flatnonzero(single)
+        # how many offending relations each candidate closes
+        hits = np.bincount(c, minlength=len(status))[c]
+        key = cost[c] / hits
+        order = np.lexsort((c, key, r))
+        r, c = r[order], c[order]
+        first = np.r_[True, r[1:] != r[:-1]]
+        status[c[first]] = SECONDARY
+        stuck = np.setdiff1d(np.flatnonzero(single), r[first])
+        if len(stuck) and not first.any():
+            return stuck
+    return stuck
+
+
+def containing_caps(values: np.ndarray, rel: Relations, published: np.ndarray) -> np.ndarray:
+    """For each cell, the smallest published value of a total that contains it (directly or
+    through unpublished totals); +inf when none. A part can never exceed it."""
+    n = len(values)
+    cap = np.full(n, np.inf)
+    tot_rows = rel.coef > 0
+    # per relation, its total cell (if any)
+    tot_of_rel = np.full(rel.n_rel, -1, dtype=np.int64)
+    tot_of_rel[rel.rel[tot_rows]] = rel.cell[tot_rows]
+    parts = ~tot_rows & (tot_of_rel[rel.rel] >= 0)
+    p_cell, t_cell = rel.cell[parts], tot_of_rel[rel.rel[parts]]
+    for _ in range(64):
+        eff = np.where(published, values, cap)
+        new = cap.copy()
+        np.minimum.at(new, p_cell, eff[t_cell])
+        if np.array_equal(new, cap):
+            break
+        cap = new
+    return cap
+
+
+def slack_pass(rel: Relations, status: np.ndarray, values, counts, cost, forbidden,
+               req_x: np.ndarray, req_y, max_rounds: int = 200) -> int:
+    """Necessary condition, vectorised: in a relation whose total is published, the suppressed
+    members share a known remainder (total minus published parts); no suppressed member can
+    move further than that remainder. Where the remainder of the values (or of the counts)
+    is below a member's required width -- e.g. two suppressed zeros that can only trade
+    with each other -- suppress the cheapest published part whose value (count) is
+    non-zero, and close any relation this leaves with a single suppressed cell.
+    Returns the number of cells added."""
+    added = 0
+    is_total = rel.coef > 0
+    for _ in range(max_rounds):
+        sup = status != OK
+        tot_pub = np.zeros(rel.n_rel, bool)
+        tot_pub[rel.rel[is_total & ~sup[rel.cell]]] = True
+        nsup = relation_counts(rel, sup)
+        live = tot_pub & (nsup >= 1)
+        pub = ~sup[rel.cell]
+        weak_rows = np.zeros(len(rel.rel), bool)
+        new_cells = []
+        for q, req in ((values, req_x), (counts, req_y)):
+            if q is None:
+                continue
+            rem = np.bincount(rel.rel, weights=np.where(pub, rel.coef * q[rel.cell], 0.0), minlength=rel.n_rel)
+            # widest requirement among the suppressed parts of each relation
+            need = np.zeros(rel.n_rel)
+            m = sup[rel.cell] & ~is_total
+            np.maximum.at(need, rel.rel[m], req[rel.cell[m]])
+            weak = live & (rem < need - 1e-9)
+            if not weak.any():
+                continue
+            cand = weak[rel.rel] & pub & ~is_total & ~forbidden[rel.cell] & (q[rel.cell] > 0)
+            r, c = rel.rel[cand], rel.cell[cand]
+            if len(r) == 0:
+                continue
+            order = np.lexsort((c, cost[c], r))
+            r, c = r[order], c[order]
+            first = np.r_[True, r[1:] != r[:-1]]
+            new_cells.append(c[first])
+        if not new_cells:
+            break
+        new = np.unique(np.concatenate(new_cells))
+        new = new[status[new] == OK]
+        if len(new) == 0:
+            break
+        status[new] = SECONDARY
+        added += len(new)
+        cheap_pass(rel, status, cost, forbidden)
+    return added
+
+
+def required_widths(values, counts, rel: Relations, status: np.ndarray, protection: float):
+    """Width each suppressed value's LP interval must reach.
+
+    A primary cell with a non-zero value (sensitive): the protection level, for the value
+    and for the count. A secondary cell (publishable on its own, suppressed only to shield
+    others) and an empty primary cell (value 0): 1, i.e. never pinned, bounds included; an
+    empty cell's count (necessarily 0) has no requirement of its own. All capped by the
+    smallest published total containing the cell, since no part can exceed it (a part of a
+    published zero is zero: nothing left to protect)."""
+    sup = status != OK
+    values = np.asarray(values, dtype=np.float64)
+    sensitive = (status == PRIMARY) & (values > 0)
+    level = np.where(sensitive, float(protection), min(1.0, float(protection)))
+    cap_x = containing_caps(values, rel, ~sup)
+    req_x = np.minimum(level, cap_x)
+    if counts is None:
+        return req_x, None
+    # a count never exceeds its own base's cap either
+    req_y = np.minimum(level, np.minimum(containing_caps(counts, rel, ~sup), cap_x))
+    req_y = np.where(values > 0, req_y, 0.0)     # an empty group's count says nothing more
+    return req_x, req_y
+
+
+def protect(values, relations: Relations, primary, *, counts=None, forbidden=None, reluctant=None,
+            cost=None, previous=None, protection: float = 2.0, max_rounds: int = 50) -> Protection:
+    """Disclosure control over a table of non-negative cells with additive relations.
+
+    values: (n,) non-negative numbers (e.g. bases); counts: optional (n,) with
+    0 <= counts <= values, suppressed together with values; primary: (n,) bool, the
+    primary pattern; forbidden: (n,) bool, cells never chosen as secondary suppressions;
+    cost: (n,) preference for secondary suppression (lower first; default: the value,
+    zero values last); previous: (n,) bool, cells suppressed in an earlier release (kept);
+    protection: required width of every suppressed value's feasible interval.
+    Returns Protection(status, audit); audit.failures lists any cell left unprotected."""
+    from survey.analysis.exact import audit_blocks
+
+    values = np.asarray(values, dtype=np.float64)
+    n = len(values)
+    counts = None if counts is None else np.asarray(counts, dtype=np.float64)
+    relations.check(values, n, "values")
+    if counts is not None:
+        relations.check(counts, n, "counts")
+        if (counts < 0).any() or (counts > values + 1e-9).any():
+            raise ValueError("counts must satisfy 0 <= count <= value in every cell")
+    if (values < 0).any():
+        raise ValueError("values must be non-negative")
+    forbidden = np.zeros(n, bool) if forbidden is None else np.asarray(forbidden, bool)
+    reluctant = np.zeros(n, bool) if reluctant is None else np.asarray(reluctant, bool)
+    blocked = forbidden | reluctant
+    if cost is None:
+        cost = np.where(values > 0, values, values.max(initial=0) * 10 + 1e6)
+    cost = np.asarray(cost, dtype=np.float64) + np.where(reluctant, 1e15, 0.0)
+    status = np.where(np.asarray(primary, bool), PRIMARY, OK).astype(np.int8)
+    if previous is not None:
+        status[(np.asarray(previous, bool)) & (status == OK)] = SECONDARY
+    report = AuditReport()
+    dirty = status != OK
+    for rnd in range(1, max_rounds + 1):
+        report.rounds = rnd
+        before = status != OK
+        stuck = cheap_pass(relations, status, cost, forbidden)
+        if rnd == 1:
+            req_x, req_y = required_widths(values, counts, relations, status, protection)
+            report.added_by_slack = slack_pass(relations, status, values, counts, cost, blocked, req_x, req_y)
+            stuck = cheap_pass(relations, status, cost, forbidden)
+        if len(stuck):
+            report.failures = [{"cell": int(c), "reason": "only suppressed cell of a relation with no eligible partner"}
+                               for c in _single_cells(relations, status, stuck)]
+            break
+        dirty |= (status != OK) & ~before
+        req_x, req_y = required_widths(values, counts, relations, status, protection)
+        failing, stats = audit_blocks(values, counts, relations, status != OK, dirty, req_x, req_y)
+        report.blocks += stats["blocks"]
+        report.cells_checked += stats["cells"]
+        report.lp_solved += stats["lp"]
+        report.capped += stats["capped"]
+        report.largest_block = max(report.largest_block, stats["largest"])
+        if len(failing) == 0:
+            report.failures = []
+            break
+        before = status != OK
+        added = _fix(relations, status, values, counts, cost, blocked, failing)
+        report.added_by_audit += added
+        if added == 0:
+            report.failures = [{"cell": int(c), "reason": "interval too narrow and no cell left to suppress"}
+                               for c in failing]
+            break
+        dirty = (status != OK) & ~before
+    else:
+        report.failures = [{"cell": -1, "reason": f"no convergence after {max_rounds} rounds"}]
+    report.suppressed = int((status != OK).sum())
+    report.primary = int((status == PRIMARY).sum())
+    report.secondary = int((status == SECONDARY).sum())
+    return Protection(status, report)
+
+
+def _single_cells(rel: Relations, status: np.ndarray, rels: np.ndarray) -> np.ndarray:
+    m = np.isin(rel.rel, rels) & (status[rel.cell] != OK)
+    return np.unique(rel.cell[m])
+
+
+def _fix(rel: Relations, status, values, counts, cost, blocked, failing: np.ndarray) -> int:
+    """For each failing cell, suppress one more published cell: the cheapest non-zero one
+    (non-zero count preferred when counts are given) among the members of its relations, or,
+    when those have none, of the relations one, two... hops away through suppressed cells.
+    This gives the failing cell a further cycle through cells that can move."""
+    sup = status != OK
+    key = cost + np.where(values > 0, 0, 1e12)
+    if counts is not None:
+        key = key + np.where(counts > 0, 0, 1e9)
+    eligible = ~sup & ~blocked
+    order = np.argsort(rel.cell, kind="stable")
+    starts = np.searchsorted(rel.cell[order], np.arange(len(status) + 1))
+    rel_start = np.searchsorted(rel.rel, np.arange(rel.n_rel + 1)) if _sorted(rel.rel) else None
+    if rel_start is None:
+        r_order = np.argsort(rel.rel, kind="stable")
+        rel_start = np.searchsorted(rel.rel[r_order], np.arange(rel.n_rel + 1))
+    else:
+        r_order = np.arange(len(rel.rel))
+    chosen = set()
+    for f in failing:
+        frontier = np.array([f])
+        seen_rel = np.zeros(0, dtype=np.int64)
+        for _hop in range(6):
+            rows = np.concatenate([order[starts[c]:starts[c + 1]] for c in frontier])
+            rels = np.setdiff1d(np.unique(rel.rel[rows]), seen_rel)
+            if len(rels) == 0:
+                break
+            seen_rel = np.union1d(seen_rel, rels)
+            mem = np.concatenate([rel.cell[r_order[rel_start[r]:rel_start[r + 1]]] for r in rels])
+            cand = mem[eligible[mem]]
+            if len(cand):
+                best = int(cand[np.argmin(key[cand])])
+                if key[best] < 1e12:
+                    chosen.add(best)
+                    break
+            frontier = np.unique(mem[sup[mem]])
+    new = np.fromiter(chosen, dtype=np.int64, count=len(chosen))
+    status[new] = SECONDARY
+    return len(new)
+
+
+def _sorted(a: np.ndarray) -> bool:
+    return len(a) < 2 or bool((a[1:] >= a[:-1]).all())
+
+
+def audit(values, relations: Relations, suppressed, *, counts=None, primary=None,
+          protection: float = 2.0) -> AuditReport:
+    """Audit a given pattern without changing it: failures lists every suppressed cell that is
+    determined or whose interval is narrower than required (see required_widths; without
+    `primary`, every suppressed cell is held to the protection level)."""
+    from survey.analysis.exact import audit_blocks
+
+    values = np.asarray(values, dtype=np.float64)
+    counts = None if counts is None else np.asarray(counts, dtype=np.float64)
+    sup = np.asarray(suppressed, bool)
+    report = AuditReport(rounds=1)
+    nsup = relation_counts(relations, sup)
+    singles = _single_cells(relations, sup.astype(np.int8), np.flatnonzero(nsup == 1))
+    status = np.where(np.asarray(primary, bool) if primary is not None else sup, PRIMARY, SECONDARY)
+    status = np.where(sup, status, OK).astype(np.int8)
+    req_x, req_y = required_widths(values, counts, relations, status, protection)
+    failing, stats = audit_blocks(values, counts, relations, sup, sup.copy(), req_x, req_y)
+    report.blocks, report.cells_checked, report.lp_solved = stats["blocks"], stats["cells"], stats["lp"]
+    report.largest_block, report.capped = stats["largest"], stats["capped"]
+    report.failures = [{"cell": int(c), "reason": "determined or interval too narrow"}
+                       for c in np.union1d(failing, singles)]
+    report.suppressed = int(sup.sum())
+    return report

@@ -1,11 +1,21 @@
-"""build_release: every table of a wave, rolled up and disclosure-controlled jointly."""
+"""build_release: every table of a wave, rolled up and disclosure-controlled jointly.
+
+All tables of a release (every indicator, characteristic and organisation level) are one
+system of cells and relations (survey.analysis.structure) protected in one pass by the
+generic engine, so a cell suppressed anywhere is suppressed everywhere. Indicators with the
+same definition (`same_as`, or identical numerator and base) are one set of cells, released
+under each id with the same pattern.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from survey.analysis.engine import AuditReport
+from survey.analysis.engine import OK, PRIMARY, SECONDARY, AuditReport, protect
+from survey.analysis.output import gap_frame, pattern_frame, table_frame
+from survey.analysis.structure import LEVEL_RANK, make_layout, org_tree, relations, rollup_matrix
 
 TABLE_COLUMNS = ["indicator", "org_level", "org_code", "org_name", "dimension", "group", "base",
                  "count", "percent", "ci_low", "ci_high", "status"]
@@ -15,8 +25,15 @@ PATTERN_COLUMNS = ["indicator", "org_code", "dimension", "group", "status"]
 LEVELS = ("practice", "pcn", "place", "ics", "wave")
 
 
+class DisclosureError(RuntimeError):
+    """The audit could not protect every suppressed cell: the release must not be published."""
+
+
 @dataclass(frozen=True)
 class ReleaseParams:
+    """min_cell: a group's base under this is suppressed (never below 5). count_k: when > 0,
+    counts and complements (base - count) in 1..k are suppressed too. protection: the width
+    every suppressed base and count must keep (capped by the published totals above it)."""
     min_cell: int = 11
     count_k: int = 0
     protection: float = 2.0
@@ -37,8 +54,121 @@ class Release:
     pattern: pd.DataFrame
     audit: AuditReport
     params: ReleaseParams = field(default_factory=ReleaseParams)
+    timings: dict = field(default_factory=dict)
 
 
-def build_release(cells, orgs, params: ReleaseParams = ReleaseParams(), previous=None,
-                  indicators=None, dimensions=None) -> Release:
-    raise NotImplementedError
+def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniq = pd.factorize(series.astype(object) if not isinstance(series.dtype, pd.CategoricalDtype) else series)
+    return codes, np.asarray(uniq, dtype=object)
+
+
+def build_release(cells: pd.DataFrame, orgs: pd.DataFrame, params: ReleaseParams = ReleaseParams(),
+                  previous: pd.DataFrame | None = None, indicators=None, dimensions=None) -> Release:
+    """Roll up, protect and format a wave's release.
+
+    cells: finest_cells() output, at leaf organisations. orgs: DataFrame[code, name, level,
+    parent_code] holding at least the leaves and their ancestors. previous: an earlier
+    release's `pattern` for the same wave; every cell suppressed there stays suppressed.
+    Indicators with no answers at all in the wave (their questions were not asked) are left
+    out. Raises DisclosureError if the audit cannot protect every suppressed cell."""
+    import time
+    from survey.analysis.dimensions import load_dimensions
+    from survey.analysis.indicators import canonical_indicator, load_indicators
+
+    t0 = time.perf_counter()
+    dimensions = dimensions or load_dimensions()
+    indicators = indicators or load_indicators(dimensions=dimensions)
+    canon = canonical_indicator(indicators)
+    if not isinstance(params, ReleaseParams):
+        raise TypeError("params must be a ReleaseParams")
+
+    ind_codes, ind_uniq = _codes(cells["indicator"])
+    present = [i for i in indicators if i in set(ind_uniq)]
+    unknown = sorted(set(ind_uniq) - set(indicators))
+    if unknown:
+        raise ValueError(f"cells: unknown indicators {unknown}")
+    # one representative (the first present id) per canonical definition
+    rep: dict[str, str] = {}
+    for i in present:
+        rep.setdefault(canon[i], i)
+    canon_ids = list(rep)                        # canonical ids with data
+    layout = make_layout(canon_ids, dimensions)
+    C = layout.n_cols
+
+    org_codes, org_uniq = _codes(cells["org_code"])
+    tree = org_tree(orgs, org_uniq)
+    S, leaves = rollup_matrix(tree)
+    leaf_pos = {c: j for j, c in enumerate(tree.codes[leaves])}
+    row = np.array([leaf_pos[str(c)] for c in org_uniq], dtype=np.int64)[org_codes]
+
+    dim_codes, dim_uniq = _codes(cells["dimension"])
+    grp_codes, grp_uniq = _codes(cells["group"])
+    col_lut = np.full((len(ind_uniq), len(dim_uniq), len(grp_uniq)), -1, dtype=np.int64)
+    key = {(layout.indicators[k], layout.dims[d], g): c for c, (k, d, g) in
+           enumerate(zip(layout.col_ind, layout.col_dim, layout.col_group))}
+    for a, iid in enumerate(ind_uniq):
+        if rep.get(canon[iid]) != iid:
+            continue                             # an alias: released from its canonical cells
+        for b, did in enumerate(dim_uniq):
+            for c, g in enumerate(grp_uniq):
+                col_lut[a, b, c] = key.get((canon[iid], did, g), -1)
+    col = col_lut[ind_codes, dim_codes, grp_codes]
+    use = col >= 0
+    leaf_b = np.zeros((len(leaves), C)); leaf_c = np.zeros((len(leaves), C))
+    leaf_b[row[use], col[use]] = cells["base"].to_numpy()[use]
+    leaf_c[row[use], col[use]] = cells["count"].to_numpy()[use]
+    base = np.asarray(S @ leaf_b); count = np.asarray(S @ leaf_c)
+
+    # drop indicators nobody answered in this wave
+    answered = base[0, np.arange(len(canon_ids)) * layout.per_ind] > 0
+    if not answered.all():
+        keep_ids = [c for c, a in zip(canon_ids, answered) if a]
+        keep_cols = np.flatnonzero(answered[layout.col_ind])
+        base, count = base[:, keep_cols], count[:, keep_cols]
+        canon_ids = keep_ids
+        layout = make_layout(canon_ids, dimensions)
+        C = layout.n_cols
+    t_roll = time.perf_counter()
+
+    values, counts = base.ravel(), count.ravel()
+    rel = relations(tree, layout)
+    primary = values < params.min_cell
+    if params.count_k > 0:
+        k = params.count_k
+        comp = values - counts
+        primary |= ((counts >= 1) & (counts <= k)) | ((comp >= 1) & (comp <= k))
+    is_all = np.tile(layout.col_dim == 0, tree.n)
+    level_rank = np.repeat(np.array([LEVEL_RANK[l] for l in tree.levels]), C)
+    cost = (np.where(values > 0, values, 1e6) + 1000.0 * level_rank + np.where(is_all, 1e9, 0.0))
+    prev = _previous_mask(previous, tree, layout, canon, indicators) if previous is not None else None
+    t_setup = time.perf_counter()
+    prot = protect(values, rel, primary, counts=counts, cost=cost, previous=prev, reluctant=is_all,
+                   protection=float(params.protection))
+    t_prot = time.perf_counter()
+    if prot.audit.failures:
+        raise DisclosureError(f"the audit left {len(prot.audit.failures)} suppressed cells unprotected "
+                              f"(first: {prot.audit.failures[0]}); nothing may be released")
+    out_ids = [i for i in present if canon[i] in set(canon_ids)]
+    status = prot.status.reshape(tree.n, C)
+    table = table_frame(tree, layout, base, count, status, out_ids, canon, dimensions)
+    gaps = gap_frame(tree, layout, base, count, status, out_ids, canon, indicators, dimensions)
+    pattern = pattern_frame(table)
+    t_out = time.perf_counter()
+    timings = {"rollup_s": t_roll - t0, "setup_s": t_setup - t_roll, "protect_s": t_prot - t_setup,
+               "output_s": t_out - t_prot, "cells": int(values.size), "relations": int(rel.n_rel)}
+    return Release(table, gaps, pattern, prot.audit, params, timings)
+
+
+def _previous_mask(previous: pd.DataFrame, tree, layout, canon, indicators) -> np.ndarray:
+    mask = np.zeros(tree.n * layout.n_cols, bool)
+    if previous is None or len(previous) == 0:
+        return mask
+    node = {c: i for i, c in enumerate(tree.codes)}
+    key = {(layout.indicators[k], layout.dims[d], g): c for c, (k, d, g) in
+           enumerate(zip(layout.col_ind, layout.col_dim, layout.col_group))}
+    for ind, org, dim, grp in previous[["indicator", "org_code", "dimension", "group"]].itertuples(index=False):
+        c = key.get((canon.get(str(ind), str(ind)), str(dim), str(grp)))
+        o = node.get(str(org))
+        if c is not None and o is not None:
+            mask[o * layout.n_cols + c] = True
+    return mask

@@ -1,0 +1,149 @@
+"""The shape of a release as one table of cells with additive relations.
+
+Nodes are the organisations (the leaves that hold responses, all their ancestors) plus the
+whole wave ("ALL", the root). Columns are, per canonical indicator, the organisation total
+(the `all` dimension's single group "All", shared by every characteristic) followed by every
+group of every other characteristic. Cell id = node * n_cols + column.
+
+Relations (total = sum of parts), for bases and counts alike:
+- group: at every organisation, for every indicator and characteristic, All = sum of groups;
+- hierarchy: at every organisation with children, every column = sum over the children.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from survey.analysis.engine import Relations
+
+LEVEL_ORDER = ("wave", "ics", "place", "pcn", "practice")
+LEVEL_RANK = {"practice": 0, "pcn": 1, "place": 2, "ics": 3, "wave": 4}
+WAVE_CODE = "ALL"
+
+
+@dataclass
+class Tree:
+    codes: np.ndarray      # object
+    names: np.ndarray
+    levels: np.ndarray
+    parent: np.ndarray     # int, -1 for the root
+    is_leaf: np.ndarray    # holds responses (a row of cells)
+
+    @property
+    def n(self) -> int:
+        return len(self.codes)
+
+
+def org_tree(orgs: pd.DataFrame, leaf_codes, wave_name: str = "All organisations") -> Tree:
+    missing_cols = {"code", "name", "level", "parent_code"} - set(orgs.columns)
+    if missing_cols:
+        raise ValueError(f"orgs: missing columns {sorted(missing_cols)}")
+    info = {}
+    for code, name, level, parent in orgs[["code", "name", "level", "parent_code"]].itertuples(index=False):
+        level = getattr(level, "value", level)
+        if level not in LEVEL_RANK or level == "wave":
+            raise ValueError(f"orgs: organisation {code!r} has level {level!r}; expected practice, pcn, place or ics")
+        parent = None if parent is None or (isinstance(parent, float) and np.isnan(parent)) else str(parent)
+        info[str(code)] = (str(name), level, parent)
+    leaves = [str(c) for c in leaf_codes]
+    needed, stack = set(), list(leaves)
+    for c in leaves:
+        if c not in info:
+            raise ValueError(f"cells: organisation {c!r} is not in orgs")
+    while stack:
+        c = stack.pop()
+        if c in needed:
+            continue
+        needed.add(c)
+        p = info[c][2]
+        if p is not None and p in info:
+            stack.append(p)
+    order = sorted(needed, key=lambda c: (LEVEL_ORDER.index(info[c][1]), c))
+    codes = [WAVE_CODE] + order
+    pos = {c: i for i, c in enumerate(codes)}
+    parent = np.array([-1] + [pos.get(info[c][2], 0) if info[c][2] else 0 for c in order], dtype=np.int64)
+    is_leaf = np.zeros(len(codes), bool)
+    is_leaf[[pos[c] for c in leaves]] = True
+    has_child = np.zeros(len(codes), bool)
+    has_child[parent[parent >= 0]] = True
+    both = np.flatnonzero(is_leaf & has_child)
+    if len(both):
+        raise ValueError(f"cells: organisation {codes[both[0]]!r} has responses of its own and also "
+                         f"organisations below it that have responses; record responses at one level")
+    return Tree(np.array(codes, dtype=object),
+                np.array([wave_name] + [info[c][0] for c in order], dtype=object),
+                np.array(["wave"] + [info[c][1] for c in order], dtype=object), parent, is_leaf)
+
+
+def rollup_matrix(tree: Tree) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """S (nodes x leaves), S[a, l] = 1 when a is l or an ancestor of l; and the leaf nodes."""
+    leaves = np.flatnonzero(tree.is_leaf)
+    rows, cols = [], []
+    for j, leaf in enumerate(leaves):
+        a = leaf
+        while a >= 0:
+            rows.append(a); cols.append(j)
+            a = tree.parent[a]
+    S = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(tree.n, len(leaves)))
+    return S, leaves
+
+
+@dataclass
+class Layout:
+    indicators: list[str]          # canonical ids, in order
+    dims: list[str]                # every dimension id (first is "all")
+    col_ind: np.ndarray            # per column: indicator position
+    col_dim: np.ndarray            # per column: dimension position
+    col_group: np.ndarray          # per column: group label (object)
+    per_ind: int                   # columns per indicator
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.col_ind)
+
+
+def make_layout(indicators: list[str], dimensions: dict) -> Layout:
+    dims = list(dimensions)
+    one_d, one_g = [], []
+    for k, (did, dim) in enumerate(dimensions.items()):
+        for g in dim.groups:
+            one_d.append(k); one_g.append(g)
+    per = len(one_d)
+    n_i = len(indicators)
+    return Layout(indicators, dims, np.repeat(np.arange(n_i), per), np.tile(one_d, n_i),
+                  np.tile(np.array(one_g, dtype=object), n_i), per)
+
+
+def relations(tree: Tree, layout: Layout) -> Relations:
+    C = layout.n_cols
+    # group relations, template for one node
+    t_rel, t_col, t_coef = [], [], []
+    r = 0
+    for k in range(len(layout.indicators)):
+        base = k * layout.per_ind
+        for d in range(1, len(layout.dims)):
+            members = np.flatnonzero((layout.col_ind == k) & (layout.col_dim == d))
+            t_rel += [r] * (1 + len(members)); t_col += [base] + list(members)
+            t_coef += [1] + [-1] * len(members)
+            r += 1
+    t_rel, t_col, t_coef = map(np.asarray, (t_rel, t_col, t_coef))
+    nodes = np.arange(tree.n)
+    g_rel = (nodes[:, None] * r + t_rel[None, :]).ravel()
+    g_cell = (nodes[:, None] * C + t_col[None, :]).ravel()
+    g_coef = np.tile(t_coef, tree.n)
+    n_group = tree.n * r
+    # hierarchy relations: one per (internal node, column)
+    internal = np.unique(tree.parent[tree.parent >= 0])
+    ipos = np.full(tree.n, -1, dtype=np.int64)
+    ipos[internal] = np.arange(len(internal))
+    child = np.flatnonzero(tree.parent >= 0)
+    cols = np.arange(C)
+    h_rel = np.concatenate([(ipos[internal][:, None] * C + cols).ravel(),
+                            (ipos[tree.parent[child]][:, None] * C + cols).ravel()]) + n_group
+    h_cell = np.concatenate([(internal[:, None] * C + cols).ravel(), (child[:, None] * C + cols).ravel()])
+    h_coef = np.concatenate([np.ones(len(internal) * C, np.int8), -np.ones(len(child) * C, np.int8)])
+    return Relations(np.concatenate([g_rel, h_rel]), np.concatenate([g_cell, h_cell]),
+                     np.concatenate([g_coef.astype(np.int8), h_coef]), n_group + len(internal) * C)
