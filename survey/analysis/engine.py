@@ -119,8 +119,8 @@ def cheap_pass(rel: Relations, status: np.ndarray, cost: np.ndarray, forbidden: 
                max_rounds: int = 1000) -> np.ndarray:
     """Suppress until no relation holds exactly one suppressed member. Returns the relations
     left with exactly one (no eligible member to add: a failure for the caller to report).
-    Within a round each offending relation adds its cheapest eligible member; a member
-    shared by several offending relations is preferred (it closes them at once)."""
+    Within a round each offending relation adds its cheapest eligible member; between equally
+    cheap members, one shared by several offending relations (it closes them at once)."""
     stuck = np.zeros(0, dtype=np.int64)
     for _ in range(max_rounds):
         sup = status != OK
@@ -134,8 +134,7 @@ def cheap_pass(rel: Relations, status: np.ndarray, cost: np.ndarray, forbidden: 
             return np.flatnonzero(single)
         # how many offending relations each candidate closes
         hits = np.bincount(c, minlength=len(status))[c]
-        key = cost[c] / hits
-        order = np.lexsort((c, key, r))
+        order = np.lexsort((c, -hits, cost[c], r))
         r, c = r[order], c[order]
         first = np.r_[True, r[1:] != r[:-1]]
         status[c[first]] = SECONDARY

@@ -1,0 +1,53 @@
+"""An independent attacker: its own LP over everything published, written without the
+engine's code. Used by the engine and release tests."""
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linprog
+
+
+def widest_intervals(n_vars, eq_rows, eq_rhs, targets, ub_pairs=(), upper=None):
+    """For each target (a dict var -> coef), min and max of sum(coef * var) subject to
+    eq_rows (list of dicts) == eq_rhs, var >= 0 and var_a <= var_b for each (a, b)."""
+    A = np.zeros((len(eq_rows), n_vars))
+    for i, row in enumerate(eq_rows):
+        for v, c in row.items():
+            A[i, v] += c
+    A_ub = None
+    b_ub = None
+    if ub_pairs:
+        A_ub = np.zeros((len(ub_pairs), n_vars))
+        for i, (a, b) in enumerate(ub_pairs):
+            A_ub[i, a] += 1
+            A_ub[i, b] -= 1
+        b_ub = np.zeros(len(ub_pairs))
+    out = []
+    for t in targets:
+        c = np.zeros(n_vars)
+        for v, k in t.items():
+            c[v] += k
+        ends = []
+        for sign in (1, -1):
+            res = linprog(sign * c, A_ub=A_ub, b_ub=b_ub, A_eq=A, b_eq=np.asarray(eq_rhs, float),
+                          bounds=(0, upper), method="highs")
+            assert res.status in (0, 3), res.message
+            ends.append(np.inf * -sign if res.status == 3 else sign * res.fun)
+        out.append((ends[0], ends[1]))
+    return out
+
+
+def attack_relations(values, pairs, suppressed):
+    """Generic table: cells with relations (total, [parts]); returns (lo, hi) per suppressed cell."""
+    n = len(values)
+    eq_rows, rhs = [], []
+    for total, parts in pairs:
+        row = {total: 1.0}
+        for p in parts:
+            row[p] = row.get(p, 0) - 1.0
+        eq_rows.append(row); rhs.append(0.0)
+    for i in range(n):
+        if not suppressed[i]:
+            eq_rows.append({i: 1.0}); rhs.append(float(values[i]))
+    sup = [i for i in range(n) if suppressed[i]]
+    return dict(zip(sup, widest_intervals(n, eq_rows, rhs, [{i: 1.0} for i in sup],
+                                          upper=float(max(values)) * 4 + 10)))
