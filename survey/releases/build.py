@@ -106,7 +106,10 @@ def build_wave_release(session: Session, wave: Wave, params: ReleaseParams, *, t
     t_rel = time.perf_counter()
     answered = profiles.groupby("org_code", sort=False)["n"].sum()
     prev_rates = None if latest is None else load_part(latest, "rates")
-    rates = response_rates(session, wave, answered, orgs, params, previous=prev_rates)
+    table = rel.table
+    hidden_totals = set(table.loc[(table["dimension"].astype(str) == "all") & (table["status"].astype(str) != "ok"),
+                                  "org_code"].astype(str))
+    rates = response_rates(session, wave, answered, orgs, params, previous=prev_rates, hidden_totals=hidden_totals)
     release = Release(wave_id=wave.id, version=1 if latest is None else latest.version + 1,
                       built_at=dt.datetime.now(dt.timezone.utc), built_by=built_by,
                       min_cell=params.min_cell, count_k=params.count_k, protection=float(params.protection),

@@ -32,15 +32,19 @@ def invited_by_org(session: Session, wave: Wave) -> pd.Series:
 
 
 def response_rates(session: Session, wave: Wave, answered: pd.Series, orgs: pd.DataFrame,
-                   params: ReleaseParams, previous: pd.DataFrame | None = None) -> pd.DataFrame:
+                   params: ReleaseParams, previous: pd.DataFrame | None = None,
+                   hidden_totals: set[str] | None = None) -> pd.DataFrame:
     """DataFrame[org_level, org_code, org_name, invited, answered, rate, status], one row per
     organisation of the wave and its ancestors, and the whole wave (org_code ALL)."""
     invited = invited_by_org(session, wave)
-    return protect_rates(invited, answered, orgs, params, previous)
+    return protect_rates(invited, answered, orgs, params, previous, hidden_totals)
 
 
 def protect_rates(invited: pd.Series, answered: pd.Series, orgs: pd.DataFrame, params: ReleaseParams,
-                  previous: pd.DataFrame | None = None) -> pd.DataFrame:
+                  previous: pd.DataFrame | None = None, hidden_totals: set[str] | None = None) -> pd.DataFrame:
+    """hidden_totals: organisations where the indicator release hides a total (an All cell).
+    Their answer count is hidden too: where everyone answered a question, the count of
+    answers IS that total, and a published count would bound (and could pin) it."""
     answered = answered[answered > 0]
     leaf_codes = list(dict.fromkeys([str(c) for c in invited.index] + [str(c) for c in answered.index]))
     if not leaf_codes:
@@ -58,6 +62,8 @@ def protect_rates(invited: pd.Series, answered: pd.Series, orgs: pd.DataFrame, p
             children.setdefault(int(parent), []).append(node)
     relations = Relations.from_lists([(p, kids) for p, kids in children.items()])
     primary = node_ans < params.min_cell
+    if hidden_totals:
+        primary |= np.array([str(c) in hidden_totals for c in tree.codes], dtype=bool)
     forbidden = np.zeros(tree.n, bool)
     forbidden[tree.parent < 0] = True          # the wave's total: never a secondary suppression
     prev = None
