@@ -144,11 +144,13 @@ def cheap_pass(rel: Relations, status: np.ndarray, cost: np.ndarray, forbidden: 
     return stuck
 
 
-def containing_caps(values: np.ndarray, rel: Relations, published: np.ndarray) -> np.ndarray:
+def containing_caps(values: np.ndarray, rel: Relations, published: np.ndarray,
+                    initial: np.ndarray | None = None) -> np.ndarray:
     """For each cell, the smallest published value of a total that contains it (directly or
-    through unpublished totals); +inf when none. A part can never exceed it."""
+    through unpublished totals, whose own bound may start from `initial`); +inf when none.
+    A part can never exceed it."""
     n = len(values)
-    cap = np.full(n, np.inf)
+    cap = np.full(n, np.inf) if initial is None else np.asarray(initial, float).copy()
     tot_rows = rel.coef > 0
     # per relation, its total cell (if any)
     tot_of_rel = np.full(rel.n_rel, -1, dtype=np.int64)
@@ -216,7 +218,27 @@ def slack_pass(rel: Relations, status: np.ndarray, values, counts, cost, forbidd
     return added
 
 
-def required_widths(values, counts, rel: Relations, status: np.ndarray, protection: float):
+def forced_remainders(q, rel: Relations, sup: np.ndarray, blocked: np.ndarray) -> np.ndarray:
+    """Per cell, the smallest known remainder of a relation whose total is published and
+    whose published members can never be suppressed (organisation totals): the suppressed
+    parts of such a relation can never share more than that, whatever else is suppressed."""
+    out = np.full(len(q), np.inf)
+    if blocked is None or not blocked.any():
+        return out
+    is_total = rel.coef > 0
+    pub = ~sup[rel.cell]
+    tot_pub = np.zeros(rel.n_rel, bool)
+    tot_pub[rel.rel[is_total & pub]] = True
+    free_pub = np.bincount(rel.rel, weights=(pub & ~blocked[rel.cell]).astype(float), minlength=rel.n_rel)
+    forced = tot_pub & (free_pub == 0) & (relation_counts(rel, sup) > 0)
+    rem = np.bincount(rel.rel, weights=np.where(pub, rel.coef * q[rel.cell], 0.0), minlength=rel.n_rel)
+    m = forced[rel.rel] & ~pub & ~is_total
+    np.minimum.at(out, rel.cell[m], rem[rel.rel[m]])
+    return out
+
+
+def required_widths(values, counts, rel: Relations, status: np.ndarray, protection: float,
+                    blocked: np.ndarray | None = None):
     """Width each suppressed value's LP interval must reach.
 
     A primary cell with a non-zero value (sensitive): the protection level, for the value
@@ -224,17 +246,26 @@ def required_widths(values, counts, rel: Relations, status: np.ndarray, protecti
     others) and an empty primary cell (value 0): 1, i.e. never pinned, bounds included; an
     empty cell's count (necessarily 0) has no requirement of its own. All capped by the
     smallest published total containing the cell, since no part can exceed it (a part of a
-    published zero is zero: nothing left to protect)."""
+    published zero is zero: nothing left to protect), and by the remainder of a relation
+    whose published members are all organisation totals (never below 1)."""
     sup = status != OK
     values = np.asarray(values, dtype=np.float64)
     sensitive = (status == PRIMARY) & (values > 0)
     level = np.where(sensitive, float(protection), min(1.0, float(protection)))
     cap_x = containing_caps(values, rel, ~sup)
-    req_x = np.minimum(level, cap_x)
+    # a remainder fixed by totals that may never be suppressed (and everything inside it)
+    # lowers the bar to that remainder, but never below "not pinned": a fixed remainder of 0
+    # is repaired instead
+    fx = containing_caps(values, rel, ~sup, forced_remainders(values, rel, sup, blocked))
+    req_x = np.minimum(np.minimum(level, cap_x), np.maximum(fx, 1.0))
     if counts is None:
         return req_x, None
+    counts = np.asarray(counts, float)
+    fy = containing_caps(counts, rel, ~sup, forced_remainders(counts, rel, sup, blocked))
+    fy = np.minimum(fy, fx)
     # a count never exceeds its own base's cap either
-    req_y = np.minimum(level, np.minimum(containing_caps(counts, rel, ~sup), cap_x))
+    req_y = np.minimum(np.minimum(level, np.minimum(containing_caps(counts, rel, ~sup), cap_x)),
+                       np.maximum(fy, 1.0))
     req_y = np.where(values > 0, req_y, 0.0)     # an empty group's count says nothing more
     return req_x, req_y
 
@@ -278,7 +309,7 @@ def protect(values, relations: Relations, primary, *, counts=None, forbidden=Non
         before = status != OK
         stuck = cheap_pass(relations, status, cost, forbidden)
         if rnd == 1:
-            req_x, req_y = required_widths(values, counts, relations, status, protection)
+            req_x, req_y = required_widths(values, counts, relations, status, protection, blocked)
             report.added_by_slack = slack_pass(relations, status, values, counts, cost, blocked, req_x, req_y)
             stuck = cheap_pass(relations, status, cost, forbidden)
         if len(stuck):
@@ -286,7 +317,7 @@ def protect(values, relations: Relations, primary, *, counts=None, forbidden=Non
                                for c in _single_cells(relations, status, stuck)]
             break
         dirty |= (status != OK) & ~before
-        req_x, req_y = required_widths(values, counts, relations, status, protection)
+        req_x, req_y = required_widths(values, counts, relations, status, protection, blocked)
         failing, stats = audit_blocks(values, counts, relations, status != OK, dirty, req_x, req_y)
         report.blocks += stats["blocks"]
         report.cells_checked += stats["cells"]
@@ -298,6 +329,8 @@ def protect(values, relations: Relations, primary, *, counts=None, forbidden=Non
             break
         before = status != OK
         added = _fix(relations, status, values, counts, cost, blocked, failing)
+        if added == 0:      # last resort: an organisation total (never a forbidden cell)
+            added = _fix(relations, status, values, counts, cost, forbidden, failing)
         report.added_by_audit += added
         if added == 0:
             report.failures = [{"cell": int(c), "reason": "interval too narrow and no cell left to suppress"}

@@ -1,0 +1,130 @@
+"""Property tests: random hierarchies and group sizes with planted rare respondents. After
+build_release, an independent attacker (its own LP over every published base and count,
+with the group and hierarchy relations) pins no suppressed cell, and no relation holds
+exactly one suppressed cell."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from survey.analysis import ReleaseParams, build_release, finest_cells
+from tests.unit.analysis.attacker import widest_intervals
+from tests.unit.analysis.conftest import profiles
+
+
+@st.composite
+def waves(draw):
+    n_pcn = draw(st.integers(1, 3))
+    per = [draw(st.integers(1, 4)) for _ in range(n_pcn)]
+    rows, org_rows = [], [("I1", "ICS", "ics", None)]
+    rng = np.random.default_rng(draw(st.integers(0, 10_000)))
+    for n, k in enumerate(per):
+        org_rows.append((f"N{n}", f"PCN {n}", "pcn", "I1"))
+        for p in range(k):
+            code = f"P{n}{p}"
+            org_rows.append((code, code, "practice", f"N{n}"))
+            size = draw(st.integers(0, 30))
+            bme = draw(st.floats(0, 0.5))
+            for _ in range(size):
+                rows.append({"org_code": code,
+                             "ethnicity": rng.choice(["01", "12", None], p=[1 - bme - 0.05, bme, 0.05]),
+                             "disability": rng.choice(["1", "2", "3"], p=[0.15, 0.8, 0.05]),
+                             "q14a": int(rng.choice([1, 2, 5])), "q15": int(rng.choice([1, 2, 9]))})
+    codes = [r[0] for r in org_rows if r[2] == "practice"]
+    for _ in range(draw(st.integers(0, 4))):      # planted rare respondents
+        rows.append({"org_code": draw(st.sampled_from(codes)), "ethnicity": "15", "disability": "1",
+                     "q14a": 5, "q15": 2})
+    if not rows:
+        rows.append({"org_code": codes[0], "ethnicity": "01", "disability": "2", "q14a": 1, "q15": 1})
+    return rows, pd.DataFrame(org_rows, columns=["code", "name", "level", "parent_code"])
+
+
+def attack(table: pd.DataFrame, orgs: pd.DataFrame, dims: dict, indicator: str):
+    """Widest (lo, hi) of every suppressed base and count of one indicator's tables."""
+    t = table[table.indicator == indicator]
+    parent = dict(zip(orgs.code, orgs.parent_code))
+    leaves = sorted(set(t.loc[t.org_level == "practice", "org_code"].astype(str)))
+    under = {}
+    for p in leaves:
+        a = p
+        while a is not None and not (isinstance(a, float) and np.isnan(a)):
+            under.setdefault(a, []).append(p)
+            a = parent.get(a)
+        under.setdefault("ALL", []).append(p)
+    # variables: per leaf, per (dimension, group) a base and a count; "all" has group All
+    var = {}
+    for p in leaves:
+        for d, dim in dims.items():
+            for g in dim.groups:
+                var[(p, d, g, "b")] = len(var)
+                var[(p, d, g, "c")] = len(var)
+    rows, rhs, pairs = [], [], []
+    for p in leaves:
+        for d, dim in dims.items():
+            pairs += [(var[(p, d, g, "c")], var[(p, d, g, "b")]) for g in dim.groups]
+            if d == "all":
+                continue
+            for q in "bc":
+                row = {var[(p, "all", "All", q)]: 1.0}
+                for g in dim.groups:
+                    row[var[(p, d, g, q)]] = -1.0
+                rows.append(row); rhs.append(0.0)
+    targets, keys = [], []
+    for r in t.itertuples():
+        for q, col in (("b", "base"), ("c", "count")):
+            expr = {var[(p, r.dimension, r.group, q)]: 1.0 for p in under[str(r.org_code)]}
+            if r.status == "ok":
+                rows.append(expr); rhs.append(float(getattr(r, col)))
+            else:
+                targets.append(expr); keys.append((str(r.org_code), r.dimension, r.group, q))
+    if not targets:
+        return {}
+    total = float(t.loc[(t.org_code == "ALL") & (t.dimension == "all"), "base"].fillna(0).iloc[0])
+    return dict(zip(keys, widest_intervals(len(var), rows, rhs, targets, pairs, upper=max(total, 50) * 4)))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(waves())
+def test_attacker_pins_no_suppressed_cell(indicators, small_dims, wave):
+    rows, orgs = wave
+    inds = {k: indicators[k] for k in ("wres5", "wdes4i", "wres7")}
+    cells = finest_cells(profiles(rows, inds), inds, small_dims)
+    rel = build_release(cells, orgs, ReleaseParams(), indicators=inds, dimensions=small_dims)
+    assert rel.audit.passed
+    t = rel.table
+    truth = cells.assign(org_code=cells.org_code.astype(str))
+    for ind in ("wres5", "wres7"):
+        # the true base of each leaf group, to tell empty groups apart
+        for key, (lo, hi) in attack(t, orgs, small_dims, ind).items():
+            org, dim, grp, q = key
+            if q == "c":
+                sel = t[(t.indicator == ind) & (t.org_code == org) & (t.dimension == dim) & (t.group == grp)]
+                assert len(sel) == 1
+                leaves_base = _true_base(truth, orgs, ind, org, dim, grp)
+                if leaves_base == 0:
+                    continue          # an empty group's count is 0 whatever: nothing to learn
+            assert hi - lo >= 1 - 1e-6, (ind, key, lo, hi)
+    # linked tables carry the same pattern
+    a = t[t.indicator == "wres5"]["status"].to_numpy()
+    b = t[t.indicator == "wdes4i"]["status"].to_numpy()
+    assert (a == b).all()
+    # no relation (groups within a characteristic) holds exactly one suppressed cell
+    for (_, org, dim), grp in t[t.dimension != "all"].groupby(["indicator", "org_code", "dimension"], observed=True):
+        total = t[(t.indicator == grp.indicator.iloc[0]) & (t.org_code == org) & (t.dimension == "all")]
+        n_hidden = (grp.status != "ok").sum() + (total.status != "ok").sum()
+        assert n_hidden != 1
+
+
+def _true_base(cells, orgs, ind, org, dim, grp):
+    parent = dict(zip(orgs.code, orgs.parent_code))
+
+    def below(p):
+        a = p
+        while a is not None and not (isinstance(a, float) and np.isnan(a)):
+            if a == org:
+                return True
+            a = parent.get(a)
+        return org == "ALL"
+    sel = cells[(cells.indicator == ind) & (cells.dimension == dim) & (cells.group == grp)]
+    return int(sel[sel.org_code.map(below)]["base"].sum())
