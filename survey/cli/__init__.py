@@ -18,6 +18,7 @@ MODULES = [
     "survey.cli.responses",
     "survey.cli.demo",
     "survey.cli.report",
+    "survey.cli.maintenance",
 ]
 
 
