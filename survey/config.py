@@ -64,6 +64,10 @@ class Defaults:
     SESSION_COOKIE_SECURE = False   # set True behind HTTPS (the deployment guide does)
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
     WTF_CSRF_TIME_LIMIT = None      # a survey may take a while; the token is bound to the session
+    # Flask-WTF's "SSL strict" check refuses any POST over HTTPS without a matching Referer,
+    # and Referrer-Policy: no-referrer (links carry tokens) means browsers never send one:
+    # every form would fail behind TLS. The CSRF token, SameSite=Lax cookies and HSTS remain.
+    WTF_CSRF_SSL_STRICT = False
     SERVICE_NAME = "Staff voice"
     DEMO = False
 
