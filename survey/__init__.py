@@ -71,11 +71,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(bp)
 
     if app.config.get("PROXY_COUNT"):
-        # Behind a TLS proxy: trust its X-Forwarded-Proto/Host (never X-Forwarded-For,
-        # which the app has no use for).
+        # Behind a TLS proxy: trust its X-Forwarded-Proto/Host, and the client address it
+        # passes in X-Forwarded-For. That address goes only to the rate limiter (a keyed
+        # hash in memory or Redis, for the window); without it every visitor would share
+        # the proxy's address and one busy client would lock everyone out.
         from werkzeug.middleware.proxy_fix import ProxyFix
         n = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=n, x_host=n)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from survey.cli import register as register_cli
     register_cli(app)
