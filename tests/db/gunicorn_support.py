@@ -226,7 +226,7 @@ class Client:
                 content_type: str | None = None) -> Reply:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout, source_address=(self.source, 0))
         headers = {"User-Agent": self.user_agent, "X-Forwarded-For": FORWARDED_FOR, "X-Real-IP": FORWARDED_FOR,
-                   "Accept": "text/html", "Connection": "close"}
+                   "X-Forwarded-Proto": "https", "Accept": "text/html", "Connection": "close"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if data is not None:

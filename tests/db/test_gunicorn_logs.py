@@ -1,7 +1,8 @@
 """The logs of the real servers name nobody.
 
 gunicorn runs with gunicorn.conf.py exactly as docs/deploy.md says (two workers, the
-instance made by `flask --app survey init`); the demo server is `flask --app survey run`.
+instance made by `flask --app survey init`, SURVEY_PROXY_COUNT=1 so the forwarded client
+address reaches the app, Secure cookies); the demo server is `flask --app survey run`.
 Over HTTP, from client address 127.0.0.3 with a distinctive User-Agent and a forged
 X-Forwarded-For, a person answers a survey with a token (with a comment), raises a
 concern and follows it up with its key; query strings carry a marker. Then everything
@@ -66,7 +67,8 @@ def _assert_clean(log: str, token: str, secrets: dict[str, str]) -> None:
 def test_gunicorn_logs_name_nobody(instance):
     data = seed(instance, 1)
     token = data["tokens"][0]
-    server = Server(instance, "gunicorn", workers=2)
+    # as docs/deploy.md runs it: behind one TLS proxy, Secure cookies
+    server = Server(instance, "gunicorn", workers=2, SURVEY_PROXY_COUNT="1", SURVEY_SESSION_COOKIE_SECURE="true")
     try:
         secrets = _visit(server, token)
     finally:
