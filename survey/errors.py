@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import render_template
+from redis.exceptions import RedisError
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -58,6 +59,13 @@ def init_app(app) -> None:
             return render_error(400)
         log.error("database error: %s", type(err).__name__)
         return render_error(500)
+
+    @app.errorhandler(RedisError)
+    def _redis(err):
+        # The shared rate-limit store (SURVEY_REDIS_URL) is down: the pages that count
+        # attempts cannot answer safely, but nothing is broken for good.
+        log.error("rate-limit store unavailable: %s", type(err).__name__)
+        return render_error(503)
 
     @app.errorhandler(Exception)
     def _any(err):
