@@ -9,6 +9,7 @@ import json
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import select
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
 from survey.concerns import ConcernInput, new_reference, raise_concern
@@ -65,7 +66,7 @@ def _choices_without_database() -> list[tuple[str, str]]:
 
 
 def _unavailable(db, form):
-    """The database cannot be reached: the form again, as sent, with status 503."""
+    """The database (or the rate-limit store) cannot be reached: the form again, as sent, with status 503."""
     try:
         db.rollback()
     except OperationalError:
@@ -94,7 +95,11 @@ def raise_concern_page():
     except OperationalError:
         return _unavailable(db, form)
     if form.validate_on_submit():
-        if not ratelimiter().hit(current_app.config["RATELIMIT_SPEAKUP_SUBMIT"], SCOPE_SUBMIT_CLIENT, request.remote_addr or ""):
+        try:
+            allowed = ratelimiter().hit(current_app.config["RATELIMIT_SPEAKUP_SUBMIT"], SCOPE_SUBMIT_CLIENT, request.remote_addr or "")
+        except RedisError:
+            return _unavailable(db, form)          # the shared rate-limit store is down
+        if not allowed:
             return render_template("speakup/raise.html", form=form, limited=True), 429
         if (form.website.data or "").strip():
             # A bot filled the honeypot: it sees the usual pages, and nothing is stored.
