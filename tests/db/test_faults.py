@@ -253,3 +253,24 @@ def test_workers_killed_mid_submit_leave_no_half_stored_response(tmp_path):
         if server is not None:
             server.stop()
         inst.drop()
+
+
+# --- the shared rate-limit store (Redis) is unreachable -----------------------------------------
+
+def test_rate_limit_store_unreachable(app, app_config, db, forbid_in_logs):
+    """SURVEY_REDIS_URL points at nothing: the forms that count attempts answer 503 with a
+    clear page (the concern form keeps the text), never a 500; nothing is stored."""
+    from survey import create_app
+    forbid_in_logs(CONCERN)
+    broken = create_app({**app_config, "REDIS_URL": "redis://127.0.0.1:1/0", "RENDER_500_IN_TESTS": True})
+    c = broken.test_client()
+    csrf = csrf_from(c.get("/speakup/raise").get_data(as_text=True))
+    resp = c.post("/speakup/raise", data={"csrf_token": csrf, "text": CONCERN, "org": "none", "contact_mode": "anonymous"})
+    assert resp.status_code == 503 and CONCERN in resp.get_data(as_text=True)
+    assert "has not been sent yet" in resp.get_data(as_text=True)
+    for url, data in (("/speakup/followup", {"reference": "ABCD-EFGH", "key": "ABCD-EFGH-JKMN-PQRS-TVWX"}),
+                      ("/auth/sign-in", {"email": "someone@example.nhs.uk", "password": "x", "code": "123456"})):
+        resp = c.post(url, data={"csrf_token": csrf, **data})
+        assert resp.status_code == 503, url
+        assert "The service is not available just now" in resp.get_data(as_text=True)
+    assert _count(db, Concern) == 0
