@@ -205,9 +205,20 @@ def profile_counts(session: Session, wave_id: int, indicators: dict[str, Indicat
              .subquery("cells"))
     fcols = [inner.c[f"f{j}"] for j in range(n_flags)]
     query = select(inner.c.k, *fcols, func.count().label("n")).group_by(inner.c.k, *fcols)
-    rows = session.execute(query).all()
+    rows = _fetch_plain(session, query)
     orgs = dict(session.execute(select(Organisation.id, Organisation.code)).all())
     return _expand(rows, n_flags, coder, preds, slots, orgs)
+
+
+def _fetch_plain(session: Session, query) -> list[tuple]:
+    """Fetch from the DBAPI cursor: plain tuples of integers. Building SQLAlchemy Row
+    objects (and numpy reading them back through the sequence protocol) cost ten times
+    the query itself on 700,000 rows."""
+    result = session.connection().execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 def _expand(rows, n_flags, coder: ProfileCoder, preds, slots, orgs: dict[int, str]) -> pd.DataFrame:

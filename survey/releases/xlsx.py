@@ -22,7 +22,7 @@ from survey.models.releases import Release
 from survey.releases.build import load_table, release_indicators
 from survey.releases.outputs import LEVEL_LABELS, LEVEL_ORDER, Labels, benchmarks_for, rule_words, suppression_words
 
-MAX_ROWS = 400_000           # cells in the workbook, all sheets together
+MAX_ROWS = 150_000           # cells in the workbook, all sheets together (openpyxl writes ~20k rows a second)
 SHEET_ROWS = 1_000_000       # Excel allows 1,048,576 rows per sheet
 HEADERS = ["Indicator", "Level", "Organisation code", "Organisation", "Characteristic", "Group",
            "Base", "Count", "Percent", "95% CI low", "95% CI high", "Status"]
