@@ -16,9 +16,12 @@ whose proven spread is still too narrow get their own exact min/max LPs.
 """
 from __future__ import annotations
 
+import os
+import sys
+
+import highspy
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 from survey.analysis.engine import Relations, relation_counts
@@ -147,19 +150,78 @@ def _lp_system(blocks: list[dict], with_counts: bool):
     return A_eq, b_eq, A_ub, b_ub, sizes
 
 
+def _quiet_highs() -> "highspy.Highs":
+    """A HiGHS instance that prints nothing (its licence banner goes to the C stdout once)."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        try:
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(devnull)
+            os.close(saved)
+        _BANNER_SHOWN = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+_BANNER_SHOWN = False
+
+
+class _Solver:
+    """One LP system (A_eq x = b_eq, A_ub x <= b_ub, 0 <= x <= ub) solved for many
+    objectives. HiGHS keeps its basis between solves, so after the first objective each
+    further one is a warm start: milliseconds instead of a fresh solve."""
+
+    def __init__(self, A_eq, b_eq, A_ub, b_ub, n: int, stats):
+        self.stats = stats
+        self.n = n
+        if A_eq is not None and A_eq.shape[0] == 0:
+            A_eq, b_eq = None, None
+        # every value is at most the largest published constant (all totals of a release are
+        # bounded by the published wave total): an implied bound that keeps the LPs bounded
+        ub = max(1.0, float(np.abs(b_eq).max(initial=0))) * 4 if b_eq is not None else highspy.kHighsInf
+        parts, lower, upper = [], [], []
+        if A_eq is not None:
+            parts.append(sparse.csr_matrix(A_eq)); lower.append(b_eq); upper.append(b_eq)
+        if A_ub is not None:
+            parts.append(sparse.csr_matrix(A_ub)); lower.append(np.full(A_ub.shape[0], -highspy.kHighsInf)); upper.append(b_ub)
+        A = sparse.vstack(parts, format="csc") if parts else sparse.csc_matrix((0, n))
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, A.shape[0]
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.zeros(n)
+        lp.col_upper_ = np.full(n, ub)
+        lp.row_lower_ = np.concatenate(lower) if lower else np.zeros(0)
+        lp.row_upper_ = np.concatenate(upper) if upper else np.zeros(0)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, A.shape[0]
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+        self.h = _quiet_highs()
+        self.h.passModel(lp)
+        self.cols = np.arange(n, dtype=np.int32)
+
+    def solve(self, c):
+        """(x, unbounded) for min c.x."""
+        self.stats["lp"] += 1
+        self.h.changeColsCost(self.n, self.cols, np.asarray(c, dtype=float))
+        self.h.run()
+        status = self.h.getModelStatus()
+        if status == highspy.HighsModelStatus.kUnbounded:
+            return None, True
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"audit LP failed: {self.h.modelStatusToString(status)}")
+        return np.asarray(self.h.getSolution().col_value), False
+
+
 def _solve(c, A_eq, b_eq, A_ub, b_ub, stats):
-    stats["lp"] += 1
-    if A_eq is not None and A_eq.shape[0] == 0:
-        A_eq, b_eq = None, None
-    # every value is at most the largest published constant (all totals of a release are
-    # bounded by the published wave total): an implied bound that keeps the LPs bounded
-    ub = max(1.0, float(np.abs(b_eq).max(initial=0))) * 4 if b_eq is not None else None
-    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=(0, ub), method="highs")
-    if res.status == 3:          # unbounded: the value can grow without limit
-        return None, True
-    if res.status != 0:
-        raise RuntimeError(f"audit LP failed: {res.message}")
-    return res.x, False
+    """A single LP (no warm start to be had)."""
+    return _Solver(A_eq, b_eq, A_ub, b_ub, len(c), stats).solve(c)
 
 
 def _lp_batch(blocks: list[dict], stats) -> np.ndarray:
@@ -172,13 +234,15 @@ def _lp_batch(blocks: list[dict], stats) -> np.ndarray:
     lo, hi = truth.copy(), truth.copy()
     rng = np.random.default_rng(nv)
     sign = np.ones(nv)
+    solver = None
     for i in range(N_RANDOM):
         need = (hi - lo) < req - TOL
         if not need.any():
             break
         sign = rng.choice([-1.0, 1.0], size=nv) if i % 2 == 0 else -sign
         c = np.where(need, sign, 0.0) * rng.uniform(0.5, 1.5, size=nv)
-        x, unb = _solve(c, A_eq, b_eq, A_ub, b_ub, stats)
+        solver = solver or _Solver(A_eq, b_eq, A_ub, b_ub, nv, stats)
+        x, unb = solver.solve(c)
         if unb:
             continue
         lo, hi = np.minimum(lo, x), np.maximum(hi, x)
@@ -197,6 +261,7 @@ def _lp_batch(blocks: list[dict], stats) -> np.ndarray:
     blk_of = np.searchsorted(offs, need, side="right") - 1
     for b in np.unique(blk_of):
         sub = _lp_system([blocks[b]], with_counts)
+        block_solver = _Solver(*sub[:4], sizes[b], stats)
         o = offs[b]
         for v in need[blk_of == b]:
             j = v - o
@@ -204,7 +269,7 @@ def _lp_batch(blocks: list[dict], stats) -> np.ndarray:
                 if hi[v] - lo[v] >= req[v] - TOL:
                     break
                 c = np.zeros(sizes[b]); c[j] = direction
-                x, unb = _solve(c, *sub[:4], stats)
+                x, unb = block_solver.solve(c)
                 if unb:
                     hi[v] = np.inf
                     continue
@@ -229,21 +294,24 @@ def _local_bounds(blocks, offs, need, lo, hi, with_counts, stats) -> None:
         blk = blocks[b]
         A = blk["A"]
         k = A.shape[1]
-        nz = (A != 0)
-        adj = (nz.T.astype(np.int32) @ nz.astype(np.int32)) > 0
-        reach = adj.copy()
+        nz = sparse.csr_matrix((A != 0).astype(np.float32))
+        nz_cols = nz.tocsc()
+        adj = (nz.T @ nz).tocsr()
+        reach = adj
         for _ in range(LOCAL_HOPS - 1):
-            reach = (reach.astype(np.int32) @ adj.astype(np.int32)) > 0
+            reach = (reach @ adj).tocsr()
         truth_x = blk["x0"]
         truth_y = blk["y0"]
+        full_x = A @ truth_x
+        full_y = None if truth_y is None else A @ truth_y
         for v in need[blk_of == b]:
             j = (v - offs[b]) % k
-            keep = np.flatnonzero(reach[j])
-            out = np.setdiff1d(np.arange(k), keep)
-            rows = np.flatnonzero(nz[:, keep].any(axis=1))
+            keep = np.sort(reach.indices[reach.indptr[j]:reach.indptr[j + 1]])
+            rows = np.unique(nz_cols[:, keep].nonzero()[0])
             As = A[np.ix_(rows, keep)]
-            bx = blk["bx"][rows] - A[np.ix_(rows, out)] @ truth_x[out]
-            by = None if truth_y is None else blk["by"][rows] - A[np.ix_(rows, out)] @ truth_y[out]
+            # the cells outside the neighbourhood are held at their true values
+            bx = blk["bx"][rows] - (full_x[rows] - As @ truth_x[keep])
+            by = None if truth_y is None else blk["by"][rows] - (full_y[rows] - As @ truth_y[keep])
             jj = int(np.searchsorted(keep, j))
             is_count = (v - offs[b]) >= k
             local_var = jj + (len(keep) if is_count else 0)
