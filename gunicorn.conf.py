@@ -12,7 +12,10 @@ wsgi_app = "survey:create_app()"
 bind = os.environ.get("SURVEY_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("SURVEY_WORKERS", multiprocessing.cpu_count() * 2))
 worker_class = "sync"
-timeout = 30
+# Preparing a wave's results (disclosure control with an exact audit) runs inside the
+# EDI lead's request and takes about a minute for a region's wave on 2 cores; prefer
+# `flask --app survey report` from cron right after a wave closes (docs/deploy.md).
+timeout = 180
 graceful_timeout = 20
 keepalive = 5
 max_requests = 2000          # recycle workers now and then
@@ -39,5 +42,16 @@ def post_fork(server, worker):
     """No database connection may cross a fork: give each worker a fresh pool."""
     app = worker.app.wsgi()
     engine = app.extensions.get("survey.engine")
+    if engine is not None:
+        engine.dispose(close=False)
+
+
+def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+    """With preload_app the master built the app: a worker must never reuse a database
+    connection the master may have opened (two processes on one socket corrupt both).
+    Drop the inherited pool without closing the master's connections; each worker
+    connects afresh on first use."""
+    app = worker.app.wsgi()
+    engine = getattr(app, "extensions", {}).get("survey.engine")
     if engine is not None:
         engine.dispose(close=False)
