@@ -44,14 +44,3 @@ def post_fork(server, worker):
     engine = app.extensions.get("survey.engine")
     if engine is not None:
         engine.dispose(close=False)
-
-
-def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
-    """With preload_app the master built the app: a worker must never reuse a database
-    connection the master may have opened (two processes on one socket corrupt both).
-    Drop the inherited pool without closing the master's connections; each worker
-    connects afresh on first use."""
-    app = worker.app.wsgi()
-    engine = getattr(app, "extensions", {}).get("survey.engine")
-    if engine is not None:
-        engine.dispose(close=False)
