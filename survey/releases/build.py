@@ -107,8 +107,12 @@ def build_wave_release(session: Session, wave: Wave, params: ReleaseParams, *, t
     answered = profiles.groupby("org_code", sort=False)["n"].sum()
     prev_rates = None if latest is None else load_part(latest, "rates")
     table = rel.table
-    hidden_totals = set(table.loc[(table["dimension"].astype(str) == "all") & (table["status"].astype(str) != "ok"),
-                                  "org_code"].astype(str))
+    hid = table.loc[(table["dimension"].astype(str) == "all") & (table["status"].astype(str) != "ok"),
+                    ["org_code", "indicator"]].astype(str)
+    base_cols = [c for c in profiles.columns if c.endswith("__base")]
+    leaf_bases = profiles.groupby("org_code", sort=False)[base_cols].sum()
+    leaf_bases.columns = [c[: -len("__base")] for c in base_cols]
+    hidden_totals = {"leaf_bases": leaf_bases, "hidden": set(map(tuple, hid.to_numpy()))}
     rates = response_rates(session, wave, answered, orgs, params, previous=prev_rates, hidden_totals=hidden_totals)
     release = Release(wave_id=wave.id, version=1 if latest is None else latest.version + 1,
                       built_at=dt.datetime.now(dt.timezone.utc), built_by=built_by,

@@ -33,7 +33,7 @@ def invited_by_org(session: Session, wave: Wave) -> pd.Series:
 
 def response_rates(session: Session, wave: Wave, answered: pd.Series, orgs: pd.DataFrame,
                    params: ReleaseParams, previous: pd.DataFrame | None = None,
-                   hidden_totals: set[str] | None = None) -> pd.DataFrame:
+                   hidden_totals: dict | None = None) -> pd.DataFrame:
     """DataFrame[org_level, org_code, org_name, invited, answered, rate, status], one row per
     organisation of the wave and its ancestors, and the whole wave (org_code ALL)."""
     invited = invited_by_org(session, wave)
@@ -41,10 +41,12 @@ def response_rates(session: Session, wave: Wave, answered: pd.Series, orgs: pd.D
 
 
 def protect_rates(invited: pd.Series, answered: pd.Series, orgs: pd.DataFrame, params: ReleaseParams,
-                  previous: pd.DataFrame | None = None, hidden_totals: set[str] | None = None) -> pd.DataFrame:
-    """hidden_totals: organisations where the indicator release hides a total (an All cell).
-    Their answer count is hidden too: where everyone answered a question, the count of
-    answers IS that total, and a published count would bound (and could pin) it."""
+                  previous: pd.DataFrame | None = None, hidden_totals: dict | None = None) -> pd.DataFrame:
+    """hidden_totals: {"leaf_bases": DataFrame (leaf code x indicator) of true bases,
+    "hidden": set of (org code, indicator) whose total (All cell) the release hides}.
+    A hidden total can never exceed the organisation's count of answers, so a published
+    count bounds it from above; where the two are closer than the protection level (say
+    everyone answered the question: the count IS the total) the count is hidden too."""
     answered = answered[answered > 0]
     leaf_codes = list(dict.fromkeys([str(c) for c in invited.index] + [str(c) for c in answered.index]))
     if not leaf_codes:
@@ -62,8 +64,15 @@ def protect_rates(invited: pd.Series, answered: pd.Series, orgs: pd.DataFrame, p
             children.setdefault(int(parent), []).append(node)
     relations = Relations.from_lists([(p, kids) for p, kids in children.items()])
     primary = node_ans < params.min_cell
-    if hidden_totals:
-        primary |= np.array([str(c) in hidden_totals for c in tree.codes], dtype=bool)
+    if hidden_totals and hidden_totals["hidden"]:
+        bases = hidden_totals["leaf_bases"].reindex(leaf_code).fillna(0)
+        node_bases = np.asarray(S @ bases.to_numpy(dtype=np.float64))
+        pos = {c: i for i, c in enumerate(tree.codes)}
+        ind_pos = {c: j for j, c in enumerate(bases.columns)}
+        for org, ind in hidden_totals["hidden"]:
+            i, j = pos.get(org), ind_pos.get(ind)
+            if i is not None and j is not None and node_bases[i, j] > node_ans[i] - float(params.protection):
+                primary[i] = True
     forbidden = np.zeros(tree.n, bool)
     forbidden[tree.parent < 0] = True          # the wave's total: never a secondary suppression
     prev = None

@@ -117,6 +117,16 @@ def test_open_wave_cannot_be_prepared(world, edi_client):
     assert world["db"].scalar(select(Release).where(Release.wave_id == o)) is None
 
 
+def test_prepare_form_keeps_the_frozen_release(world, edi_client):
+    w = world["closed"].id
+    resp = post_form(edi_client, f"/reports/waves/{w}/prepare", {}, get_url=f"/reports/waves/{world['open'].id}")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/reports/waves/{w}")
+    db = world["db"]
+    db.rollback()
+    assert [r.version for r in db.scalars(select(Release).where(Release.wave_id == w))] == [1]
+    assert edi_client.post(f"/reports/waves/{w}/prepare", data={}).status_code == 400   # no CSRF token
+
+
 def test_indicator_page_table_chart_gap_and_explanations(world, edi_client):
     w = world["closed"].id
     page = edi_client.get(f"/reports/waves/{w}/indicator?indicator=wres5&org=PCNA&dimension=ethnicity_group")
@@ -299,6 +309,7 @@ def test_rebuild_after_late_responses_is_monotone(world, edi_client):
     """Late responses make the small practice big enough; nothing once hidden is published."""
     from survey.releases.build import load_part
     db, wave, orgs = world["db"], world["closed"], world["orgs"]
+    db.rollback()     # end any read snapshot: SQLite refuses to upgrade a stale one to a write
     first = world["release"]
     before = load_part(first, "pattern")
     rates_before = load_part(first, "rates")
