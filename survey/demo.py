@@ -61,10 +61,11 @@ def wave_plans(today: dt.date) -> list[WavePlan]:
         return opens, opens + dt.timedelta(days=length)
 
     plans = []
-    for years_ago, index, rate in ((2, 0, 0.72), (1, 1, 0.78)):
+    for years_ago, index, rate in ((3, 0, 0.70), (2, 0, 0.72), (1, 1, 0.78)):
         opens, closes = shifted(365 * years_ago + 14, 42)
         plans.append(WavePlan(f"Staff experience {closes.year}", "staff-experience", opens, closes, index, rate))
-    for survey_id, title, back in (("racial-discrimination", "Race equality", 300),
+    for survey_id, title, back in (("racial-discrimination", "Race equality", 300 + 365),
+                                   ("racial-discrimination", "Race equality", 300),
                                    ("bullying-harassment", "Bullying and harassment", 240),
                                    ("equal-opportunities", "Equal opportunities", 180)):
         opens, closes = shifted(back, 28)
