@@ -165,8 +165,9 @@ def measure(url: str, instance: Path, args) -> None:
         t_build = time.perf_counter() - t0
         tm = built.timings
         print(f"aggregation        {tm['aggregate_s']:7.2f} s   ({tm['profiles']:,} profile rows)   peak so far {peak_mb():.0f} MB")
+        core = tm.get("core", {})
         print(f"suppression+audit  {tm['protect_s']:7.2f} s   ({tm['cells']:,} published cells; core: rollup "
-              f"{tm.get('rollup_s', 0):.2f}, protect {tm.get('protect_s', 0):.2f}, output {tm.get('output_s', 0):.2f})")
+              f"{core.get('rollup_s', 0):.2f}, protect {core.get('protect_s', 0):.2f}, output {core.get('output_s', 0):.2f})")
         print(f"store (freeze)     {tm['store_s']:7.2f} s")
         out_dir = Path(tempfile.mkdtemp(prefix="bench-release-"))
         t1 = time.perf_counter()

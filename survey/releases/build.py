@@ -126,7 +126,7 @@ def build_wave_release(session: Session, wave: Wave, params: ReleaseParams, *, t
     record(session, built_by, "release.build", "wave", wave.id,
            {"version": release.version, "suppressed": int(rel.audit.suppressed), "rebuild": latest is not None})
     return Built(release, True, {"aggregate_s": t_agg - t0, "protect_s": t_rel - t_agg, "store_s": t_store - t_rel,
-                                 "profiles": len(profiles), "cells": len(rel.table), **rel.timings})
+                                 "profiles": len(profiles), "cells": len(rel.table), "core": dict(rel.timings)})
 
 
 def _store(session: Session, release: Release, table: pd.DataFrame, gaps: pd.DataFrame,

@@ -74,10 +74,7 @@ def indicators_csv(session: Session, wave: Wave, release: Release) -> bytes:
 
     Written with vectorised numpy string operations, one indicator at a time: a national
     release has millions of cells, and a row-by-row CSV writer takes minutes over them."""
-    chunks = [(",".join(CSV_COLUMNS) + "\n").encode()]
-    for iid in release_indicators(release):
-        chunks.append(table_csv_bytes(load_table(session, release, iid), wave.name))
-    return b"".join(chunks)
+    return b"".join(iter_indicators_csv(session, wave, release))
 
 
 def _csv_field(text: str) -> bytes:
@@ -109,23 +106,53 @@ def _two_decimals(values: np.ndarray, hide: np.ndarray) -> np.ndarray:
     return np.where(hide, b"", out)
 
 
+def _lut_take(keys: pd.DataFrame, text) -> np.ndarray:
+    """Rows -> bytes, computing `text(row)` once per distinct combination of `keys`."""
+    key = np.zeros(len(keys), dtype=np.int64)
+    labels = []
+    for c in keys.columns:
+        col = keys[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes, cats = col.cat.codes.to_numpy().astype(np.int64), list(col.cat.categories)
+        else:
+            codes, cats = pd.factorize(col.astype(object))
+        key = key * (len(cats) + 1) + (codes + 1)
+        labels.append((codes, cats))
+    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    lut = np.array([text(*[(cats[codes[i]] if codes[i] >= 0 else "") for codes, cats in labels]) for i in first],
+                   dtype=object).astype("S")
+    return lut[inv]
+
+
 def table_csv_bytes(table: pd.DataFrame, wave_name: str) -> bytes:
     if not len(table):
         return b""
-    sup = table["status"].astype(str).to_numpy() != "ok"
-    fields = [np.full(len(table), _csv_field(wave_name), dtype=object).astype("S")]
-    for c in ("indicator", "org_level", "org_code", "org_name", "dimension", "group"):
-        fields.append(_text_column(table[c]))
-    for c in ("base", "count"):
-        vals = table[c].to_numpy(dtype=np.float64, na_value=0).astype(np.int64)
-        fields.append(np.where(sup | table[c].isna().to_numpy(), b"", vals.astype("S")))
-    for c in ("percent", "ci_low", "ci_high"):
-        fields.append(_two_decimals(table[c].to_numpy(dtype=np.float64), sup))
-    fields.append(_text_column(table["status"]))
-    line = fields[0]
-    for f in fields[1:]:
-        line = np.strings.add(np.strings.add(line, b","), f)
+    add = np.strings.add
+    w = _csv_field(wave_name)
+    head = _lut_take(table[["indicator"]], lambda i: w + b"," + _csv_field(str(i)) + b",")
+    org = _lut_take(table[["org_level", "org_code", "org_name"]],
+                    lambda lv, c, n: b",".join(_csv_field(str(x)) for x in (lv, c, n)) + b",")
+    dg = _lut_take(table[["dimension", "group"]], lambda d, g: _csv_field(str(d)) + b"," + _csv_field(str(g)) + b",")
+    status = table["status"].astype(str).to_numpy()
+    shown = status == "ok"
+    tail = _lut_take(table[["status"]], lambda st: b",,,,," + _csv_field(str(st))).astype(object)
+    if shown.any():
+        sub = table[shown]
+        f = [sub[c].to_numpy(dtype=np.float64).astype(np.int64).astype("S") for c in ("base", "count")]
+        f += [_two_decimals(sub[c].to_numpy(dtype=np.float64), np.zeros(len(sub), bool)) for c in ("percent", "ci_low", "ci_high")]
+        line = f[0]
+        for x in f[1:]:
+            line = add(add(line, b","), x)
+        tail[shown] = add(line, b",ok")
+    line = add(add(add(head, org), dg), tail.astype("S"))
     return b"\n".join(line.tolist()) + b"\n"
+
+
+def iter_indicators_csv(session: Session, wave: Wave, release: Release):
+    """indicators.csv in chunks (one per indicator): a national file is hundreds of MB."""
+    yield (",".join(CSV_COLUMNS) + "\n").encode()
+    for iid in release_indicators(release):
+        yield table_csv_bytes(load_table(session, release, iid), wave.name)
 
 
 def rates_table(release: Release) -> pd.DataFrame:
@@ -160,8 +187,12 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = Labels.load()
     written = []
-    for name, data in (("indicators.csv", indicators_csv(session, wave, release)),
-                       ("indicators.xlsx", indicators_xlsx(session, wave, release, labels)),
+    path = out_dir / "indicators.csv"
+    with path.open("wb") as fh:
+        for chunk in iter_indicators_csv(session, wave, release):
+            fh.write(chunk)
+    written.append(path)
+    for name, data in (("indicators.xlsx", indicators_xlsx(session, wave, release, labels)),
                        ("response_rates.csv", rates_csv(wave, release))):
         path = out_dir / name
         path.write_bytes(data)

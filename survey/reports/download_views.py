@@ -1,13 +1,13 @@
 """/reports downloads (the same files the report command writes) and comments."""
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, render_template, request, stream_with_context
 
 from survey.auth import staff_required
 from survey.db import get_session
 from survey.extensions import keyring
 from survey.releases.comments import comment_organisations, read_comments
-from survey.releases.outputs import indicators_csv, rates_csv
+from survey.releases.outputs import iter_indicators_csv, rates_csv
 from survey.releases.xlsx import indicators_xlsx
 from survey.reports import bp
 from survey.reports.common import labels, min_cell, record_view, release_or_refusal, today, wave_or_404
@@ -30,7 +30,7 @@ def download(wave_id: int, name: str):
         return refusal
     db = get_session()
     if name == "indicators.csv":
-        data = indicators_csv(db, wave, release)
+        data = stream_with_context(iter_indicators_csv(db, wave, release))   # one indicator at a time
     elif name == "indicators.xlsx":
         data = indicators_xlsx(db, wave, release, labels())
     else:
