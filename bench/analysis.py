@@ -160,7 +160,12 @@ def measure(url: str, instance: Path, args) -> None:
             from pyinstrument import Profiler
             profiler = Profiler()
             profiler.start()
-        built = build_wave_release(session, wave, params_from_config(app.config), rebuild=True)
+        try:
+            built = build_wave_release(session, wave, params_from_config(app.config), rebuild=True)
+        except (MemoryError, Exception) as exc:   # the core failing is a result too: say so, measure the rest
+            session.rollback()
+            print(f"release FAILED after {time.perf_counter() - t0:.1f} s: {type(exc).__name__}: {str(exc)[:300]}")
+            return failed_release(session, url, args)
         session.commit()
         t_build = time.perf_counter() - t0
         tm = built.timings
@@ -190,6 +195,26 @@ def measure(url: str, instance: Path, args) -> None:
     ratio = tm["aggregate_s"] / duck
     print(f"aggregation / DuckDB = {ratio:.2f}; aggregation / pandas = {tm['aggregate_s'] / pand:.2f}")
     print(f"RESULT release_s={release_s:.2f} peak_mb={peak:.0f} agg_ratio={ratio:.2f}")
+
+
+def failed_release(session, url, args) -> None:
+    """The analysis core could not build the release: time the aggregation on its own."""
+    from survey.analysis import load_dimensions, load_indicators
+    from survey.models import Wave
+    from survey.releases.aggregate import profile_counts
+    from survey.releases.build import asked_questions
+    dims = load_dimensions()
+    inds = load_indicators(dimensions=dims)
+    t0 = time.perf_counter()
+    pc = profile_counts(session, 1, inds, dims, asked_questions(session.get(Wave, 1)))
+    agg = time.perf_counter() - t0
+    print(f"aggregation        {agg:7.2f} s   ({len(pc):,} profile rows)   peak so far {peak_mb():.0f} MB")
+    peak = peak_mb()
+    session.close()
+    duck, pand, groups = baseline(url, inds, dims)
+    print(f"plain DuckDB group-by {duck:.2f} s, pandas group-by {pand:.2f} s ({groups:,} groups, rows in memory)")
+    print(f"aggregation / DuckDB = {agg / duck:.2f}; aggregation / pandas = {agg / pand:.2f}")
+    print(f"RESULT release_s=failed peak_mb={peak:.0f} agg_ratio={agg / duck:.2f}")
 
 
 def main() -> None:
