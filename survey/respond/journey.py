@@ -199,6 +199,12 @@ def submit():
             return refusal
         answers = load_draft(db, keyring(), journey.key)
         if answers is None:
+            # A racing submit of the same link may have stored the answers (and deleted
+            # the draft) since the check above: look again before starting over.
+            db.rollback()
+            journey, refusal = state.current(db)
+            if refusal:
+                return refusal
             return redirect(url_for("respond.page", number=1))
         missing = missing_required(journey.definition, answers)
         if missing:
