@@ -33,3 +33,9 @@ class RateLimiter:
 
     def reset(self) -> None:
         self._storage.reset()
+
+
+def client_identity(request) -> str:
+    """The one place the client's address is read: it keys rate limits only, through the
+    limiter's keyed hash, for the length of the window. Never log or store it."""
+    return request.remote_addr or ""

@@ -3,6 +3,7 @@ from __future__ import annotations
 import segno
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 
+from survey.ratelimit import client_identity
 from survey.auth import accounts, bp
 from survey.auth.access import sign_in as start_session, sign_out as end_session, current_staff
 from survey.auth.forms import SetupForm, SignInForm
@@ -30,7 +31,7 @@ def sign_in():
         # Per account (guessing one password) and per client (tying a worker up with slow
         # hashes by rotating addresses). The client's address only keys the limiter's hash.
         limiter = ratelimiter()
-        if not (limiter.hit(current_app.config["RATELIMIT_STAFF_LOGIN_CLIENT"], "staff-login-client", request.remote_addr or "")
+        if not (limiter.hit(current_app.config["RATELIMIT_STAFF_LOGIN_CLIENT"], "staff-login-client", client_identity(request))
                 and limiter.hit(current_app.config["RATELIMIT_STAFF_LOGIN"], "staff-login", email)):
             return render_error(429)
         db = get_session()

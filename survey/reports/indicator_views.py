@@ -36,18 +36,25 @@ def _bad_choice():
                         "Go back and choose an indicator, organisation and characteristic from the lists.")
 
 
-@bp.route("/waves/<int:wave_id>/indicator")
-@staff_required("edi_lead")
-def indicator(wave_id: int):
+def _open(wave_id: int):
+    """(wave, release, the reader's choices, None), or (..., a refusal page to return)."""
     wave = wave_or_404(wave_id)
     release, refusal = release_or_refusal(wave)
     if refusal:
-        return refusal
+        return wave, release, None, refusal
     db = get_session()
     picked = _choices(release, lambda i: load_table(db, release, i))
-    if picked is None:
-        return _bad_choice()
+    return wave, release, picked, (_bad_choice() if picked is None else None)
+
+
+@bp.route("/waves/<int:wave_id>/indicator")
+@staff_required("edi_lead")
+def indicator(wave_id: int):
+    wave, release, picked, refusal = _open(wave_id)
+    if refusal:
+        return refusal
     ids, iid, table, orgs, org, dims, dim = picked
+    db = get_session()
     view = indicator_view(db, release, table, labels(), iid, org, dim)
     svg = indicator_chart(table, release, labels(), iid, org, dim)
     record_view("report.view", wave, page="indicator", indicator=iid, org=org, dimension=dim, version=release.version)
@@ -61,14 +68,9 @@ def indicator(wave_id: int):
 @bp.route("/waves/<int:wave_id>/chart.svg")
 @staff_required("edi_lead")
 def chart(wave_id: int):
-    wave = wave_or_404(wave_id)
-    release, refusal = release_or_refusal(wave)
+    wave, release, picked, refusal = _open(wave_id)
     if refusal:
         return refusal
-    db = get_session()
-    picked = _choices(release, lambda i: load_table(db, release, i))
-    if picked is None:
-        return _bad_choice()
     _, iid, table, _, org, _, dim = picked
     svg = indicator_chart(table, release, labels(), iid, org, dim)
     record_view("report.download", wave, file="chart.svg", indicator=iid, org=org, dimension=dim, version=release.version)

@@ -10,6 +10,7 @@ from functools import wraps
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 
+from survey.ratelimit import client_identity
 from survey.concerns import CaseNotFound, RateLimited, find_case_by_key
 from survey.concerns import workflow as wf
 from survey.db import get_session
@@ -56,7 +57,7 @@ def followup():
         cfg = current_app.config
         try:
             concern = find_case_by_key(get_session(), access_key_hasher(), ratelimiter(), form.reference.data,
-                                       form.key.data, request.remote_addr or "",
+                                       form.key.data, client_identity(request),
                                        cfg["RATELIMIT_FOLLOWUP"], cfg["RATELIMIT_FOLLOWUP_CLIENT"])
         except RateLimited:
             error, status = "There have been too many attempts. Wait an hour, then try again.", 429

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
+from survey.ratelimit import client_identity
 from survey.concerns import ConcernInput, new_reference, raise_concern
 from survey.concerns.cases import SCOPE_SUBMIT_CLIENT
 from survey.crypto import KeyRingError, new_access_key
@@ -96,7 +97,7 @@ def raise_concern_page():
         return _unavailable(db, form)
     if form.validate_on_submit():
         try:
-            allowed = ratelimiter().hit(current_app.config["RATELIMIT_SPEAKUP_SUBMIT"], SCOPE_SUBMIT_CLIENT, request.remote_addr or "")
+            allowed = ratelimiter().hit(current_app.config["RATELIMIT_SPEAKUP_SUBMIT"], SCOPE_SUBMIT_CLIENT, client_identity(request))
         except RedisError:
             return _unavailable(db, form)          # the shared rate-limit store is down
         if not allowed:
