@@ -16,12 +16,20 @@ same responses held in memory (and a pandas one). Ends with one line:
   RESULT release_s=... peak_mb=... agg_ratio=...
 release_s = aggregation + suppression/audit + store + writing; peak_mb = the process's
 peak resident memory up to the end of writing; agg_ratio = aggregation / DuckDB group-by.
+
+    --aggregation-only     skip the release: time the aggregation and the DuckDB group-by only,
+                           ending with  RESULT db=... agg_s=... duckdb_s=... agg_ratio=...
+    --repeat N             (with --aggregation-only) N timings of each, medians reported
+    --reuse-instance DIR   keep the data in DIR (SQLite file there by default) and skip the
+                           setup when DIR already holds data built with the same parameters
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
+import statistics
 import resource
 import subprocess
 import sys
@@ -102,8 +110,9 @@ def setup(url: str, instance: Path, args) -> None:
 
 # --- the measured run ------------------------------------------------------------------------
 
-def baseline(url: str, indicators, dimensions) -> tuple[float, float, int]:
-    """Plain group-bys for the same finest cells: DuckDB and pandas over the rows in memory."""
+def baseline(url: str, indicators, dimensions, repeat: int = 1) -> tuple[float, float, int]:
+    """Plain group-bys for the same finest cells: DuckDB and pandas over the rows in memory.
+    With repeat > 1 the DuckDB group-by is timed that many times and the median returned."""
     import duckdb
     import pandas as pd
     from sqlalchemy import create_engine
@@ -127,9 +136,14 @@ def baseline(url: str, indicators, dimensions) -> tuple[float, float, int]:
     con = duckdb.connect()
     con.register("responses", responses)
     con.sql(query).df()                      # warm up (plans, threads)
-    t0 = time.perf_counter()
-    out = con.sql(query).df()
-    duck = time.perf_counter() - t0
+    times = []
+    for _ in range(max(1, repeat)):
+        t0 = time.perf_counter()
+        out = con.sql(query).df()
+        times.append(time.perf_counter() - t0)
+    duck = statistics.median(times)
+    if repeat > 1:
+        print(f"DuckDB group-by timings: {', '.join(f'{t:.2f}' for t in times)} s")
     t0 = time.perf_counter()
     flags = pd.DataFrame({"org_id": responses["org_id"]})
     for c in DEMOGRAPHIC_COLUMNS:
@@ -155,6 +169,8 @@ def measure(url: str, instance: Path, args) -> None:
         session = app.extensions["survey.sessionmaker"]()
         wave = session.get(Wave, 1)
         print(f"after imports: peak {peak_mb():.0f} MB", flush=True)
+        if args.aggregation_only:            # the release is skipped: aggregation and baseline only
+            return aggregation_only(session, url, args)
         t0 = time.perf_counter()
         if args.profile:
             from pyinstrument import Profiler
@@ -199,22 +215,44 @@ def measure(url: str, instance: Path, args) -> None:
 
 def failed_release(session, url, args) -> None:
     """The analysis core could not build the release: time the aggregation on its own."""
+    agg, duck, peak = time_aggregation(session, url, args)
+    print(f"RESULT release_s=failed peak_mb={peak:.0f} agg_ratio={agg / duck:.2f}")
+
+
+def aggregation_only(session, url, args) -> None:
+    """--aggregation-only: the aggregation and the DuckDB group-by, nothing else."""
+    agg, duck, peak = time_aggregation(session, url, args, repeat=args.repeat)
+    db = url.split(":", 1)[0].split("+", 1)[0]
+    print(f"RESULT db={db} agg_s={agg:.2f} duckdb_s={duck:.2f} agg_ratio={agg / duck:.2f} peak_mb={peak:.0f}")
+
+
+def time_aggregation(session, url, args, repeat: int = 1) -> tuple[float, float, float]:
+    """(aggregation s, DuckDB s, peak MB after the aggregation); medians when repeat > 1."""
     from survey.analysis import load_dimensions, load_indicators
     from survey.models import Wave
     from survey.releases.aggregate import profile_counts
     from survey.releases.build import asked_questions
     dims = load_dimensions()
     inds = load_indicators(dimensions=dims)
-    t0 = time.perf_counter()
-    pc = profile_counts(session, 1, inds, dims, asked_questions(session.get(Wave, 1)))
-    agg = time.perf_counter() - t0
-    print(f"aggregation        {agg:7.2f} s   ({len(pc):,} profile rows)   peak so far {peak_mb():.0f} MB")
+    asked = asked_questions(session.get(Wave, 1))
+    times = []
+    for _ in range(max(1, repeat)):
+        t0 = time.perf_counter()
+        pc = profile_counts(session, 1, inds, dims, asked)
+        times.append(time.perf_counter() - t0)
+        session.rollback()                   # a fresh transaction (and snapshot) per run
+        rows = len(pc)
+        del pc
+    agg = statistics.median(times)
+    if repeat > 1:
+        print(f"aggregation timings: {', '.join(f'{t:.2f}' for t in times)} s")
+    print(f"aggregation        {agg:7.2f} s   ({rows:,} profile rows)   peak so far {peak_mb():.0f} MB")
     peak = peak_mb()
     session.close()
-    duck, pand, groups = baseline(url, inds, dims)
+    duck, pand, groups = baseline(url, inds, dims, repeat=repeat)
     print(f"plain DuckDB group-by {duck:.2f} s, pandas group-by {pand:.2f} s ({groups:,} groups, rows in memory)")
     print(f"aggregation / DuckDB = {agg / duck:.2f}; aggregation / pandas = {agg / pand:.2f}")
-    print(f"RESULT release_s=failed peak_mb={peak:.0f} agg_ratio={agg / duck:.2f}")
+    return agg, duck, peak
 
 
 def main() -> None:
@@ -226,18 +264,33 @@ def main() -> None:
     ap.add_argument("--ics", type=int, default=42)
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--profile", action="store_true", help="pyinstrument profile of the measured part (HTML)")
+    ap.add_argument("--aggregation-only", action="store_true",
+                    help="skip the release: time only the aggregation and the DuckDB group-by")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="with --aggregation-only: time each N times and report the medians")
+    ap.add_argument("--reuse-instance", metavar="DIR",
+                    help="keep the data in DIR; skip the setup when DIR holds data built with the same parameters")
     ap.add_argument("--setup-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--instance", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    instance = Path(args.instance or tempfile.mkdtemp(prefix="bench-analysis-"))
+    instance = Path(args.instance or args.reuse_instance or tempfile.mkdtemp(prefix="bench-analysis-"))
     url = args.database_url or f"sqlite:///{instance / 'bench.db'}"
     if args.setup_only:
         setup(url, instance, args)
         return
-    cmd = [sys.executable, __file__, "--setup-only", "--instance", str(instance), "--database-url", url,
-           "--responses", str(args.responses), "--practices", str(args.practices), "--pcns", str(args.pcns),
-           "--ics", str(args.ics), "--seed", str(args.seed)]
-    subprocess.run(cmd, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    stamp = {"url": url, "responses": args.responses, "practices": args.practices, "pcns": args.pcns,
+             "ics": args.ics, "seed": args.seed}
+    marker = instance / "bench-setup.json"
+    if args.reuse_instance and marker.exists() and json.loads(marker.read_text()) == stamp:
+        print(f"setup: reusing the data in {instance} (built earlier with the same parameters)", flush=True)
+    else:
+        marker.unlink(missing_ok=True)
+        cmd = [sys.executable, __file__, "--setup-only", "--instance", str(instance), "--database-url", url,
+               "--responses", str(args.responses), "--practices", str(args.practices), "--pcns", str(args.pcns),
+               "--ics", str(args.ics), "--seed", str(args.seed)]
+        subprocess.run(cmd, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        if args.reuse_instance:
+            marker.write_text(json.dumps(stamp))
     measure(url, instance, args)
 
 
