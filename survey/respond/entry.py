@@ -7,17 +7,14 @@ from survey.answers import visible_page_numbers
 from survey.db import get_session
 from survey.models import OpenLink, Wave
 from survey.respond import bp, state
-from survey.respond.drafts import load_draft
 from survey.respond.forms import StartAgainForm
-from survey.extensions import keyring
 
 
 @bp.route("/t/<token>")
 def token_link(token: str):
     """Check the token, keep only its hash in the session, and take it out of the address
     bar and the history with a redirect."""
-    db = get_session()
-    reason, invitation, wave = state.token_refusal(db, token)
+    reason, invitation, wave = state.token_refusal(token)
     if reason:
         return state.refuse(reason, wave)
     state.start("token", invitation.token_hash, invitation.wave_id, invitation.org_id)
@@ -57,11 +54,10 @@ def _title(wave: Wave) -> str:
 
 @bp.route("/")
 def privacy():
-    db = get_session()
-    journey, refusal = state.current(db)
+    journey, refusal = state.current()
     if refusal:
         return refusal
-    answers = load_draft(db, keyring(), journey.key) or {}
+    answers = journey.saved or {}
     first = (visible_page_numbers(journey.definition, answers) or [1])[0]
     return render_template(
         "respond/privacy.html", definition=journey.definition, first_page=first, open_link=journey.kind == "open",

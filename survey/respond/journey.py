@@ -15,8 +15,8 @@ from survey.answers import (answer_labels, drop_hidden, missing_required, pages,
 from survey.db import get_session
 from survey.errors import render_error
 from survey.extensions import keyring
-from survey.respond import bp, state
-from survey.respond.drafts import load_draft, save_draft
+from survey.respond import bp, state, store
+from survey.respond.drafts import encode
 from survey.respond.forms import AnswerForm, SubmitForm
 from survey.respond.submission import Outcome, submit as submit_response
 
@@ -72,13 +72,12 @@ def _hint(q) -> str | None:
 
 @bp.route("/page/<int:number>", methods=["GET"])
 def page(number: int):
-    db = get_session()
-    journey, refusal = state.current(db)
+    journey, refusal = state.current()
     if refusal:
         return refusal
     if _page_or_404(journey.definition, number) is None:
         return render_error(404)
-    answers = load_draft(db, keyring(), journey.key) or {}
+    answers = journey.saved or {}
     change = request.args.get("change") == "1"
     if number not in visible_page_numbers(journey.definition, answers):
         _prev, nxt, _pos, _total = _neighbours(journey.definition, answers, number)
@@ -90,16 +89,15 @@ def page(number: int):
 def save_page(number: int):
     AnswerForm().validate_on_submit()   # CSRF is checked app-wide before we get here
     change = request.args.get("change") == "1"
-    db = get_session()
     try:
-        journey, refusal = state.current(db)
+        journey, refusal = state.current()
         if refusal:
             return refusal
         definition = journey.definition
         page_ = _page_or_404(definition, number)
         if page_ is None:
             return render_error(404)
-        before = load_draft(db, keyring(), journey.key) or {}
+        before = journey.saved or {}
         page_answers, errors = validate_section(definition, page_, request.form, previous=before)
         if errors:
             values = {k: v for k, v in before.items() if k not in {q.id for q in page_.questions}}
@@ -109,11 +107,8 @@ def save_page(number: int):
         after = {k: v for k, v in before.items() if k not in ids}
         after.update(page_answers)
         after = drop_hidden(definition, after)
-        db.commit()                      # end the read; the save starts with a write
-        save_draft(db, keyring(), journey.key, journey.wave_id, after, state.today())
-        db.commit()
+        store.save_draft(journey.key, journey.wave_id, encode(keyring(), after), state.today())
     except OperationalError:
-        _quiet_rollback(db)
         return _unavailable_page(number, change)
     return redirect(_next_url(definition, before, after, number, change))
 
@@ -162,11 +157,10 @@ def _quiet_rollback(db) -> None:
 
 @bp.route("/check")
 def check():
-    db = get_session()
-    journey, refusal = state.current(db)
+    journey, refusal = state.current()
     if refusal:
         return refusal
-    answers = load_draft(db, keyring(), journey.key)
+    answers = journey.saved
     if answers is None:
         return redirect(url_for("respond.page", number=1))
     return render_template("respond/check.html", groups=_summary(journey.definition, answers), form=SubmitForm(),
@@ -194,23 +188,21 @@ def submit():
     SubmitForm().validate_on_submit()   # CSRF is checked app-wide before we get here
     db = get_session()
     try:
-        journey, refusal = state.current(db)
+        journey, refusal = state.current()
         if refusal:
             return refusal
-        answers = load_draft(db, keyring(), journey.key)
+        answers = journey.saved
         if answers is None:
-            # A racing submit of the same link may have stored the answers (and deleted
-            # the draft) since the check above: look again before starting over.
-            db.rollback()
-            journey, refusal = state.current(db)
-            if refusal:
-                return refusal
+            # The token's flag and the draft come from one statement (one snapshot): a
+            # racing submit that stored the answers shows as a used token, not as a
+            # missing draft. Nothing saved yet: start at the beginning.
             return redirect(url_for("respond.page", number=1))
         missing = missing_required(journey.definition, answers)
         if missing:
             number = next(n for n, p in enumerate(pages(journey.definition), start=1) if missing[0] in p.questions)
             flash("Answer this question before you submit.")
             return redirect(url_for("respond.page", number=number, change=1))
+        store.release()    # one pooled connection per request: the session takes its own
         outcome = submit_response(db, keyring(), kind=journey.kind, key=journey.key, wave_id=journey.wave_id,
                                   org_id=journey.org_id, definition=journey.definition, today=state.today(),
                                   resolution=current_app.config["RESPONSE_DATE_RESOLUTION"])

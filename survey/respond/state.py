@@ -11,12 +11,13 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app, session
-from sqlalchemy import bindparam, literal, select
 
 from survey.definitions.model import SurveyDefinition
 from survey.errors import render_error
-from survey.extensions import hash_token
-from survey.models import Invitation, Wave
+from survey.extensions import hash_token, keyring
+from survey.models import Wave
+from survey.respond import store
+from survey.respond.drafts import decode
 
 STATE = "respond"
 MARKER_COOKIE = "sv_answered"   # open-link waves answered in this browser: "3.7" (wave ids only)
@@ -33,11 +34,12 @@ class Journey:
     wave_id: int
     org_id: int
     definition: SurveyDefinition
+    saved: dict | None = None   # the answers saved so far (decrypted draft), None if none
 
 
 # --- refusal pages: say which it is and nothing more ------------------------------------
 
-def refuse(reason: str, wave: Wave | None = None):
+def refuse(reason: str, wave: Wave | store.WaveDates | None = None):
     if reason == "unknown":
         return render_error(404, "This survey link does not work",
                             "Check that you opened or typed the whole link. If it still does not work, ask for a new one.")
@@ -55,7 +57,7 @@ def refuse(reason: str, wave: Wave | None = None):
                         "your browser to remember which survey you are answering, so allow cookies for this site.")
 
 
-def wave_status(wave: Wave, day: dt.date) -> str | None:
+def wave_status(wave: Wave | store.WaveDates, day: dt.date) -> str | None:
     if wave.is_finished(day):
         return "closed"
     if day < wave.opens_on:
@@ -63,15 +65,14 @@ def wave_status(wave: Wave, day: dt.date) -> str | None:
     return None
 
 
-def token_refusal(db, token: str) -> tuple[str | None, Invitation | None, Wave | None]:
-    """(reason or None, invitation, wave) for a token from a link."""
-    invitation = db.get(Invitation, hash_token(token))
+def token_refusal(token: str) -> tuple[str | None, store.InvitationRow | None, store.WaveDates | None]:
+    """(reason or None, invitation, wave) for a token from a link: one query."""
+    invitation = store.invitation(hash_token(token))
     if invitation is None:
         return "unknown", None, None
     if invitation.is_used:
         return "used", invitation, None
-    wave = db.get(Wave, invitation.wave_id)
-    return wave_status(wave, today()), invitation, wave
+    return wave_status(invitation.wave, today()), invitation, invitation.wave
 
 
 # --- the state in the session ---------------------------------------------------------
@@ -102,56 +103,31 @@ def cached_definition(wave_id: int, definition_json: str | None = None) -> Surve
     return cache.get(wave_id)
 
 
-def current(db):
-    """(Journey, None) when the person may answer now, else (None, refusal response)."""
+def current():
+    """(Journey, None) when the person may answer now, else (None, refusal response).
+
+    One query reads the wave's dates, the token's flag and the saved draft (and the
+    wave's definition until this process has parsed it)."""
     st = state()
     if st is None:
         return None, refuse("no_state")
-    found = _wave_and_token(db, st["wave"], st["key"] if st["kind"] == "token" else None)
+    wave_id, token = st["wave"], st["kind"] == "token"
+    with_definition = wave_id not in current_app.extensions.get("survey.respond.definitions", {})
+    found = store.journey(wave_id, st["key"], token, with_definition)
     if found is None:
         finish()
         return None, refuse("unknown")
-    wave, is_used, definition_json = found
-    if st["kind"] == "token":
-        if is_used is None:
+    if token:
+        if found.is_used is None:
             return None, refuse("unknown")
-        if is_used:
+        if found.is_used:
             return None, refuse("used")
-    reason = wave_status(wave, today())
+    reason = wave_status(found.wave, today())
     if reason:
-        return None, refuse(reason, wave)
-    definition = cached_definition(wave.id, definition_json)
-    return Journey(st["kind"], st["key"], wave.id, int(st["org"]), definition), None
-
-
-def _wave_and_token(db, wave_id, token_hash: str | None):
-    """(wave, is_used, definition_json) in one query, or None for an unknown wave.
-
-    Every page of the journey asks this, so it reads only the wave's dates and the token's
-    flag (None: no such token) as plain columns instead of loading ORM objects, and the
-    wave's definition only until this process has parsed it. The wave comes back as a
-    transient Wave holding just its id and dates.
-    """
-    with_definition = wave_id not in current_app.extensions.get("survey.respond.definitions", {})
-    statement = _LOOKUPS.get((token_hash is not None, with_definition))
-    if statement is None:
-        statement = _LOOKUPS[(token_hash is not None, with_definition)] = _lookup(token_hash is not None, with_definition)
-    row = db.execute(statement, {"wave_id": wave_id, "token_hash": token_hash}).one_or_none()
-    if row is None:
-        return None
-    wave = Wave(id=wave_id, opens_on=row[0], closes_on=row[1], is_closed=row[2])
-    return wave, row[3], (row[4] if with_definition else None)
-
-
-# Built once per process: building a statement costs more than running it on SQLite.
-_LOOKUPS: dict = {}
-
-
-def _lookup(with_token: bool, with_definition: bool):
-    used = (select(Invitation.is_used).where(Invitation.token_hash == bindparam("token_hash")).scalar_subquery()
-            if with_token else literal(None))
-    columns = [Wave.opens_on, Wave.closes_on, Wave.is_closed, used] + ([Wave.definition_json] if with_definition else [])
-    return select(*columns).where(Wave.id == bindparam("wave_id"))
+        return None, refuse(reason, found.wave)
+    definition = cached_definition(wave_id, found.definition_json)
+    saved = decode(keyring(), found.payload)
+    return Journey(st["kind"], st["key"], wave_id, int(st["org"]), definition, saved), None
 
 
 # --- the open-link marker -------------------------------------------------------------
