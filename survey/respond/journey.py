@@ -17,7 +17,7 @@ from survey.errors import render_error
 from survey.extensions import keyring
 from survey.respond import bp, state, store
 from survey.respond.drafts import encode
-from survey.respond.forms import AnswerForm, SubmitForm
+from survey.respond.forms import SubmitForm
 from survey.respond.submission import Outcome, submit as submit_response
 
 FREE_TEXT_HINT = ("Do not write names or anything else that could identify you or someone else. "
@@ -48,15 +48,53 @@ def _render_page(definition, number: int, values: dict, errors: dict, answers: d
         shown_ids = [q.id for q in page.questions if q.id in visible]
     previous, _next, position, total = _neighbours(definition, answers, number)
     back = url_for("respond.check") if change else (url_for("respond.page", number=previous) if previous else url_for("respond.privacy"))
-    options = {q.id: [(o.code, o.label) for o in q.options] for q in page.questions}
     # The summary names the question; beside the question itself the short form is enough.
     inline = {qid: re.split(r" (?:to|for) “", message)[0] for qid, message in errors.items()}
     hints = {q.id: _hint(q) for q in page.questions}
+    fields = {q.id: _choice_field(definition, q, values.get(q.id), hints[q.id], inline.get(q.id))
+              for q in page.questions if q.id in shown_ids and q.type.value != "free_text"}
     return render_template(
-        "respond/page.html", page=page, number=number, options=options, hints=hints, inline=inline, values=values, errors=errors, shown=shown_ids,
-        position=position, total=total, back_url=back, change=change, form=AnswerForm(),
+        "respond/page.html", page=page, number=number, fields=fields, hints=hints, inline=inline, values=values,
+        errors=errors, shown=shown_ids, position=position, total=total, back_url=back, change=change,
         unavailable=unavailable, min_cell=current_app.config["MIN_CELL"],
     ), status
+
+
+# The radios or checkboxes of one question, as macros/forms.html renders them, by what is
+# selected and the error shown: a question and its options never change, so each process
+# renders each state once. Per definition object (ids stay unique while it is held) and
+# per compiled macros template (a template reloaded in development starts afresh). Free
+# text is never kept here: those boxes are rendered for each request.
+_FIELDS: dict[int, tuple[object, object, dict]] = {}
+_FIELDS_PER_DEFINITION = 4096
+
+
+def _choice_field(definition, q, value, hint: str | None, error: str | None):
+    macros = current_app.jinja_env.get_template("macros/forms.html")
+    entry = _FIELDS.get(id(definition))
+    if entry is None or entry[0] is not definition or entry[1] is not macros:
+        if len(_FIELDS) >= 64:
+            _FIELDS.clear()
+        entry = _FIELDS[id(definition)] = (definition, macros, {})
+    cache = entry[2]
+    chosen = tuple(value) if isinstance(value, list) else (value,)
+    key = (q.id, chosen, error)
+    html = cache.get(key)
+    if html is None:
+        kind = "checkboxes" if q.type.value == "multiple" else "radios"
+        html = macros.module.choices(kind, q.id, q.text, [(o.code, o.label) for o in q.options], value,
+                                     hint=hint, error=error, size="s")
+        # Only states made of the question's own codes are kept: what a form posted
+        # (shown again with an error, or when the database is down) may be anything.
+        if all(c is None or c in _codes(q) for c in chosen):
+            if len(cache) >= _FIELDS_PER_DEFINITION:
+                cache.clear()
+            cache[key] = html
+    return html
+
+
+def _codes(q) -> frozenset:
+    return frozenset(o.code for o in q.options)
 
 
 def _hint(q) -> str | None:
@@ -87,7 +125,7 @@ def page(number: int):
 
 @bp.route("/page/<int:number>", methods=["POST"])
 def save_page(number: int):
-    AnswerForm().validate_on_submit()   # CSRF is checked app-wide before we get here
+    # CSRFProtect (survey.extensions) has checked the form's token before this runs.
     change = request.args.get("change") == "1"
     try:
         journey, refusal = state.current()
@@ -185,7 +223,7 @@ def _summary(definition, answers: dict) -> list[dict]:
 
 @bp.route("/submit", methods=["POST"])
 def submit():
-    SubmitForm().validate_on_submit()   # CSRF is checked app-wide before we get here
+    # CSRFProtect (survey.extensions) has checked the form's token before this runs.
     db = get_session()
     try:
         journey, refusal = state.current()
