@@ -148,9 +148,12 @@ def _split_pages(definition: SurveyDefinition) -> list[Section]:
     return result
 
 
-def visible_page_numbers(definition: SurveyDefinition, answers: Mapping[str, Any]) -> list[int]:
-    """1-based numbers of the pages with at least one visible question."""
-    shown = {q.id for q in visible_questions(definition, answers)}
+def visible_page_numbers(definition: SurveyDefinition, answers: Mapping[str, Any],
+                         shown: set[str] | frozenset[str] | None = None) -> list[int]:
+    """1-based numbers of the pages with at least one visible question (`shown`: the ids
+    of visible_questions(definition, answers), if the caller has them already)."""
+    if shown is None:
+        shown = {q.id for q in visible_questions(definition, answers)}
     return [n for n, page in enumerate(pages(definition), start=1) if any(q.id in shown for q in page.questions)]
 
 
@@ -185,8 +188,10 @@ def validate_section(definition: SurveyDefinition, section: Section, form_data: 
         context.pop(q.id, None)
     answers: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    shown_ids: set[str] | None = None
     for q in section.questions:
-        shown_ids = {v.id for v in visible_questions(definition, context)}
+        if shown_ids is None:           # again only once an answer on this page may route
+            shown_ids = {v.id for v in visible_questions(definition, context)}
         if q.id not in shown_ids:
             continue
         values = [v for v in _getlist(form_data, q.id) if v is not None]
@@ -220,6 +225,7 @@ def validate_section(definition: SurveyDefinition, section: Section, form_data: 
             continue
         answers[q.id] = value
         context[q.id] = value
+        shown_ids = None
     return answers, errors
 
 

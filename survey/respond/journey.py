@@ -31,9 +31,11 @@ def _page_or_404(definition, number: int):
     return all_pages[number - 1]
 
 
-def _neighbours(definition, answers, number: int) -> tuple[int | None, int | None, int, int]:
-    """(previous visible page, next visible page, position of this page, visible total)."""
-    shown = visible_page_numbers(definition, answers)
+def _neighbours(definition, answers, number: int, shown: list[int] | None = None) -> tuple[int | None, int | None, int, int]:
+    """(previous visible page, next visible page, position of this page, visible total);
+    `shown`: visible_page_numbers(definition, answers) if the caller has it."""
+    if shown is None:
+        shown = visible_page_numbers(definition, answers)
     before = [n for n in shown if n < number]
     after = [n for n in shown if n > number]
     position = len(before) + 1
@@ -41,12 +43,13 @@ def _neighbours(definition, answers, number: int) -> tuple[int | None, int | Non
 
 
 def _render_page(definition, number: int, values: dict, errors: dict, answers: dict, change: bool,
-                 status: int = 200, unavailable: bool = False, shown_ids: list[str] | None = None):
+                 status: int = 200, unavailable: bool = False, shown_ids: list[str] | None = None,
+                 shown_pages: list[int] | None = None):
     page = pages(definition)[number - 1]
     if shown_ids is None:
         visible = {q.id for q in visible_questions(definition, {**answers, **values})}
         shown_ids = [q.id for q in page.questions if q.id in visible]
-    previous, _next, position, total = _neighbours(definition, answers, number)
+    previous, _next, position, total = _neighbours(definition, answers, number, shown_pages)
     back = url_for("respond.check") if change else (url_for("respond.page", number=previous) if previous else url_for("respond.privacy"))
     # The summary names the question; beside the question itself the short form is enough.
     inline = {qid: re.split(r" (?:to|for) “", message)[0] for qid, message in errors.items()}
@@ -117,10 +120,14 @@ def page(number: int):
         return render_error(404)
     answers = journey.saved or {}
     change = request.args.get("change") == "1"
-    if number not in visible_page_numbers(journey.definition, answers):
-        _prev, nxt, _pos, _total = _neighbours(journey.definition, answers, number)
+    definition = journey.definition
+    visible = {q.id for q in visible_questions(definition, answers)}
+    shown_pages = visible_page_numbers(definition, answers, visible)
+    if number not in shown_pages:
+        _prev, nxt, _pos, _total = _neighbours(definition, answers, number, shown_pages)
         return redirect(url_for("respond.page", number=nxt) if nxt and not change else url_for("respond.check"))
-    return _render_page(journey.definition, number, answers, {}, answers, change)
+    shown_ids = [q.id for q in pages(definition)[number - 1].questions if q.id in visible]
+    return _render_page(definition, number, answers, {}, answers, change, shown_ids=shown_ids, shown_pages=shown_pages)
 
 
 @bp.route("/page/<int:number>", methods=["POST"])
@@ -214,6 +221,9 @@ def _summary(definition, answers: dict) -> list[dict]:
                  "free_text": q.type.value == "free_text"} for q in p.questions if q.id in visible]
         if not rows:
             continue
+        change_url = url_for("respond.page", number=n, change=1)    # once per page, not per row
+        for row in rows:
+            row["change_url"] = change_url
         if groups and groups[-1]["id"] == p.id:
             groups[-1]["rows"].extend(rows)
         else:
