@@ -192,3 +192,174 @@ def test_comments_shown_where_enough_answered():
     assert shown_organisations(nodes, 11) == {"ALL", "PCN", "A", "B"}
     nodes = _nodes([("ALL", "wave", None, 9), ("A", "practice", "ALL", 9)])
     assert shown_organisations(nodes, 11) == set()
+
+
+# --- the partitioned GROUP BY against one plain query ------------------------------------------
+
+MIXED_DEMOGRAPHICS = {
+    "ethnicity": ["01", "1", "02", "2", "09", "9", "14", "18", "19", "pnts", "99", None],
+    "sex": ["1", "01", "2", "5", "x", None],
+    "gender_identity": ["1", "2", "02", "3", None],
+    "age_band": ["1", "2", "3", "03", "7", None],
+    "sexual_orientation": ["1", "2", "5", None],
+    "religion": ["1", "2", "6", "9", None],
+    "disability": ["1", "01", "2", "3", None],
+    "reasonable_adjustments": ["1", "2", "02", "3", "4", None],
+    "staff_group": ["1", "2", "7", "07", "9", None],
+}
+MIXED_BANK = [None, 0, 1, 2, 3, 4, 5, 9]
+
+
+def _add_mixed(db, wave, practices, n, rng):
+    """Responses with every kind of stored code: both forms of a code, prefer-not-to-say,
+    unknown codes, no answer, and bank answers outside every predicate (0, 9)."""
+    from survey.models import Response
+    from survey.models.responses import BANK_COLUMNS
+    rows = []
+    for i in range(n):
+        answers = {c: values[int(rng.integers(len(values)))] for c, values in MIXED_DEMOGRAPHICS.items()}
+        answers |= {c: MIXED_BANK[int(rng.integers(len(MIXED_BANK)))] for c in BANK_COLUMNS}
+        org = practices[int(rng.integers(len(practices)))] if i >= len(practices) else practices[i]
+        rows.append(Response(wave_id=wave.id, org_id=org.id, submitted_on=wave.opens_on, **answers))
+    db.add_all(rows)
+    db.flush()
+
+
+@pytest.fixture
+def mixed(db):
+    orgs = make_orgs(db, {"ICS7": {"PCN7": [f"M{i}" for i in range(9)]}})
+    practices = [orgs[f"M{i}"] for i in range(9)]
+    big = make_wave(db, "Mixed codes", orgs.values())
+    few = make_wave(db, "Few answers", orgs.values())   # under 1/16 of the table: the index path on SQLite
+    rng = np.random.default_rng(11)
+    _add_mixed(db, big, practices, 500, rng)
+    _add_mixed(db, few, practices[:3], 25, rng)
+    db.commit()
+    return big, few
+
+
+def _canonical_code(column: str, raw):
+    """The code the dimensions make of a stored value ("1" and "01" are one code), or None."""
+    codes = sorted({code for d in DIMS.values() if d.column == column for code in d.mapping})
+    if not isinstance(raw, str):      # no answer (None, or NaN once in a frame)
+        return None
+    for code in codes:
+        if raw == code or (raw.isdigit() and code.isdigit() and len(raw) <= 2 and int(raw) == int(code)):
+            return code
+    return None
+
+
+def _plain_group_by(db, wave_id: int) -> pd.DataFrame:
+    """The straightforward query: one GROUP BY over the stored codes with a SUM(CASE WHEN
+    <predicate> THEN 1 ELSE 0 END) per indicator, then the codes made canonical in pandas."""
+    from sqlalchemy import case, func, select
+    from survey.models import Organisation, Response
+    demo = [getattr(Response, c) for c in DEMOGRAPHIC_COLUMNS]
+    sums, names = [], []
+    for iid, ind in INDS.items():
+        for part, pred in (("base", ind.base), ("num", ind.numerator)):
+            sums.append(func.sum(case((predicate_sql(pred), 1), else_=0)))
+            names.append(f"{iid}__{part}")
+    rows = db.execute(select(Organisation.code, *demo, func.count(), *sums)
+                      .join(Organisation, Organisation.id == Response.org_id)
+                      .where(Response.wave_id == wave_id).group_by(Organisation.code, *demo)).all()
+    raw = pd.DataFrame([tuple(r) for r in rows], columns=["org_code", *DEMOGRAPHIC_COLUMNS, "n", *names])
+    for c in DEMOGRAPHIC_COLUMNS:
+        raw[c] = [_canonical_code(c, v) for v in raw[c]]
+    return _comparable(raw, merge=True)
+
+
+def _comparable(frame: pd.DataFrame, merge: bool = False) -> pd.DataFrame:
+    key = ["org_code", *DEMOGRAPHIC_COLUMNS]
+    out = frame.copy()
+    for c in key:
+        out[c] = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in out[c]]
+    if not merge:
+        assert not out.duplicated(key).any(), "one row per organisation and profile"
+    counts = [c for c in out.columns if c not in key]
+    out = out.groupby(key, sort=True)[counts].sum().astype(np.int64)
+    return out[sorted(counts)]
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 3, 9])
+def test_partitions_match_one_plain_group_by(db, mixed, partitions, monkeypatch):
+    from survey.releases import aggregate
+    ran = []
+
+    def spy(session, queries, reduce):
+        done = real(session, queries, reduce)
+        ran.append((len(queries), sum(int(sums[:, 0].sum()) for _, sums in done)))
+        return done
+
+    real = aggregate._run_partitions
+    monkeypatch.setattr(aggregate, "_run_partitions", spy)
+    for wave in mixed:
+        got = profile_counts(db, wave.id, INDS, DIMS, partitions=partitions)
+        pd.testing.assert_frame_equal(_comparable(got), _plain_group_by(db, wave.id))
+        assert got["n"].sum() == (500 if wave is mixed[0] else 25)
+    # The partitions really ran, one connection each (nine practices: up to nine ranges),
+    # and counted every response once (so their result was used, not the session's query).
+    assert ran == ([] if partitions == 1 else [(partitions, 500), (partitions, 25)])
+
+
+def test_partitioned_frame_is_the_single_query_frame(db, mixed):
+    """Not only the same numbers: the same frame (columns, dtypes, row order, missing codes)."""
+    for wave in mixed:
+        one = profile_counts(db, wave.id, INDS, DIMS, partitions=1)
+        for n in (2, 4):
+            many = profile_counts(db, wave.id, INDS, DIMS, partitions=n)
+            pd.testing.assert_frame_equal(many, one, check_exact=True)
+            for c in ["org_code", *DEMOGRAPHIC_COLUMNS]:
+                assert [type(v) for v in many[c]] == [type(v) for v in one[c]], c
+
+
+def test_answer_digits_over_several_integers(db, mixed, monkeypatch):
+    """More answer digits than one 64-bit integer holds: they spread over several."""
+    from survey.releases import aggregate
+    monkeypatch.setattr(aggregate, "PACK_LIMIT", 40)
+    preds, _ = aggregate._distinct_predicates(INDS)
+    assert aggregate.AnswerCoder.from_predicates(preds).n_parts > 5
+    for wave in mixed:
+        for n in (1, 2):
+            got = profile_counts(db, wave.id, INDS, DIMS, partitions=n)
+            pd.testing.assert_frame_equal(_comparable(got), _plain_group_by(db, wave.id))
+
+
+def test_uncommitted_responses_are_counted(db, mixed):
+    """Partitions read through their own connections; what the session has written but not
+    committed must still count (PostgreSQL: the session queries alone once it has written;
+    SQLite: the partitions' total differs from the session's count, so it does too)."""
+    big, _ = mixed
+    practices = [o for o in db.get(type(big), big.id).organisations]
+    from survey.models import Organisation
+    orgs = [db.get(Organisation, wo.org_id) for wo in practices]
+    _add_mixed(db, big, orgs, 30, np.random.default_rng(5))
+    got = profile_counts(db, big.id, INDS, DIMS, partitions=2)
+    assert int(got["n"].sum()) == 530
+    pd.testing.assert_frame_equal(_comparable(got), _plain_group_by(db, big.id))
+    db.rollback()
+
+
+@pytest.mark.parametrize("partitions", [1, 2])
+def test_a_wave_without_responses_gives_an_empty_frame(db, mixed, partitions):
+    orgs = make_orgs(db, {"ICS8": {"PCN8": ["E1", "E2", "E3"]}})
+    empty = make_wave(db, "Nobody answered", orgs.values())
+    db.commit()
+    got = profile_counts(db, empty.id, INDS, DIMS, partitions=partitions)
+    want = profile_counts(db, mixed[0].id, INDS, DIMS).iloc[:0]
+    assert got.empty and list(got.columns) == list(want.columns)
+    assert list(got.dtypes) == list(want.dtypes)
+
+
+def test_org_ranges_cover_every_organisation_once():
+    from survey.releases.aggregate import _org_ranges
+    ids = np.array([3, 4, 9, 10, 11, 40, 41, 42])
+    weights = np.array([100, 1, 1, 1, 1, 1, 1, 50])
+    for n in range(1, 10):
+        ranges = _org_ranges(ids, weights, n)
+        assert ranges[0][0] is None and ranges[-1][1] is None
+        for (_, hi), (lo, _) in zip(ranges, ranges[1:]):
+            assert hi == lo and hi is not None
+        for probe in range(0, 60):      # every org id, listed or not, falls in exactly one range
+            inside = [(lo is None or probe >= lo) and (hi is None or probe < hi) for lo, hi in ranges]
+            assert sum(inside) == 1
