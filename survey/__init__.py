@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 from survey.config import Defaults, check_secrets, default_instance_path
 
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                 raise NoAppException(str(exc)) from None
             raise
 
+    app.session_interface = _SessionInterface()
     from survey import db, extensions, logs, security, errors
     logs.init_app(app)
     db.init_app(app)
@@ -79,6 +81,45 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    _fixed_urls(app)
     from survey.cli import register as register_cli
     register_cli(app)
     return app
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with its serializer built once per set of keys
+    instead of twice per request (building one serialises a probe value to learn the
+    serializer's type, which cost more than reading the cookie)."""
+
+    _built: tuple | None = None
+
+    def get_signing_serializer(self, app: Flask):
+        if not app.secret_key:
+            return None
+        keys = (tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
+        built = self._built
+        if built is None or built[0] != keys:
+            built = self._built = (keys, super().get_signing_serializer(app))
+        return built[1]
+
+
+def _fixed_urls(app: Flask) -> None:
+    """`fixed_url(endpoint, **values)` for templates: url_for for links that are the same
+    on every page (base.html's static files and footer). Building them cost more than
+    the rest of the layout; they depend only on the request's host and script root and
+    on the arguments, so each process builds each once (a bounded number of variants)."""
+    from flask import request, url_for
+
+    built: dict[tuple, str] = {}
+
+    def fixed_url(endpoint: str, **values) -> str:
+        key = (request.host, request.script_root, request.scheme, endpoint, tuple(sorted(values.items())))
+        url = built.get(key)
+        if url is None:
+            url = url_for(endpoint, **values)
+            if len(built) < 256:
+                built[key] = url
+        return url
+
+    app.jinja_env.globals["fixed_url"] = fixed_url

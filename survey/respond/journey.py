@@ -57,10 +57,18 @@ def _render_page(definition, number: int, values: dict, errors: dict, answers: d
     fields = {q.id: _choice_field(definition, q, values.get(q.id), hints[q.id], inline.get(q.id))
               for q in page.questions if q.id in shown_ids and q.type.value != "free_text"}
     return render_template(
-        "respond/page.html", page=page, number=number, fields=fields, hints=hints, inline=inline, values=values,
-        errors=errors, shown=shown_ids, position=position, total=total, back_url=back, change=change,
+        "respond/page.html", f=_macros().module, page=page, number=number, fields=fields, hints=hints,
+        inline=inline, values=values, errors=errors, shown=shown_ids, shown_list=",".join(shown_ids),
+        has_demographic=any(q.demographic for q in page.questions),
+        has_required=any(q.required for q in page.questions),
+        position=position, total=total, back_url=back, change=change,
         unavailable=unavailable, min_cell=current_app.config["MIN_CELL"],
     ), status
+
+
+def _macros():
+    """macros/forms.html, compiled (its macros use nothing from a request's context)."""
+    return current_app.jinja_env.get_template("macros/forms.html")
 
 
 # The radios or checkboxes of one question, as macros/forms.html renders them, by what is
@@ -73,7 +81,7 @@ _FIELDS_PER_DEFINITION = 4096
 
 
 def _choice_field(definition, q, value, hint: str | None, error: str | None):
-    macros = current_app.jinja_env.get_template("macros/forms.html")
+    macros = _macros()
     entry = _FIELDS.get(id(definition))
     if entry is None or entry[0] is not definition or entry[1] is not macros:
         if len(_FIELDS) >= 64:
