@@ -19,7 +19,7 @@ peak resident memory up to the end of writing; agg_ratio = aggregation / DuckDB 
 
     --aggregation-only     skip the release: time the aggregation and the DuckDB group-by only,
                            ending with  RESULT db=... agg_s=... duckdb_s=... agg_ratio=...
-    --repeat N             (with --aggregation-only) N timings of each, medians reported
+    --repeat N             (with --aggregation-only) N timings of each, taken in turn, medians
     --reuse-instance DIR   keep the data in DIR (SQLite file there by default) and skip the
                            setup when DIR already holds data built with the same parameters
 """
@@ -110,9 +110,10 @@ def setup(url: str, instance: Path, args) -> None:
 
 # --- the measured run ------------------------------------------------------------------------
 
-def baseline(url: str, indicators, dimensions, repeat: int = 1) -> tuple[float, float, int]:
+def baseline(url: str, indicators, dimensions, repeat: int = 1, between=None) -> tuple[float, float, int]:
     """Plain group-bys for the same finest cells: DuckDB and pandas over the rows in memory.
-    With repeat > 1 the DuckDB group-by is timed that many times and the median returned."""
+    With repeat > 1 the DuckDB group-by is timed that many times and the median returned;
+    `between()` runs before each timing (to interleave the aggregation on a shared machine)."""
     import duckdb
     import pandas as pd
     from sqlalchemy import create_engine
@@ -138,6 +139,8 @@ def baseline(url: str, indicators, dimensions, repeat: int = 1) -> tuple[float, 
     con.sql(query).df()                      # warm up (plans, threads)
     times = []
     for _ in range(max(1, repeat)):
+        if between is not None:
+            between()
         t0 = time.perf_counter()
         out = con.sql(query).df()
         times.append(time.perf_counter() - t0)
@@ -227,7 +230,9 @@ def aggregation_only(session, url, args) -> None:
 
 
 def time_aggregation(session, url, args, repeat: int = 1) -> tuple[float, float, float]:
-    """(aggregation s, DuckDB s, peak MB after the aggregation); medians when repeat > 1."""
+    """(aggregation s, DuckDB s, peak MB after the aggregation). With repeat > 1: after a
+    first aggregation (the peak is read after it), `repeat` pairs of aggregation and DuckDB
+    group-by taken in turn, so that both see the same load; medians."""
     from survey.analysis import load_dimensions, load_indicators
     from survey.models import Wave
     from survey.releases.aggregate import profile_counts
@@ -236,20 +241,26 @@ def time_aggregation(session, url, args, repeat: int = 1) -> tuple[float, float,
     inds = load_indicators(dimensions=dims)
     asked = asked_questions(session.get(Wave, 1))
     times = []
-    for _ in range(max(1, repeat)):
+
+    def aggregate() -> int:
         t0 = time.perf_counter()
-        pc = profile_counts(session, 1, inds, dims, asked)
+        rows = len(profile_counts(session, 1, inds, dims, asked))
         times.append(time.perf_counter() - t0)
         session.rollback()                   # a fresh transaction (and snapshot) per run
-        rows = len(pc)
-        del pc
-    agg = statistics.median(times)
-    if repeat > 1:
-        print(f"aggregation timings: {', '.join(f'{t:.2f}' for t in times)} s")
-    print(f"aggregation        {agg:7.2f} s   ({rows:,} profile rows)   peak so far {peak_mb():.0f} MB")
+        return rows
+
+    rows = aggregate()
+    print(f"aggregation        {times[0]:7.2f} s   ({rows:,} profile rows)   peak so far {peak_mb():.0f} MB")
     peak = peak_mb()
+    if repeat > 1:
+        times.clear()
+        duck, pand, groups = baseline(url, inds, dims, repeat=repeat, between=aggregate)
+        print(f"aggregation timings: {', '.join(f'{t:.2f}' for t in times)} s (each before one DuckDB timing)")
+    else:
+        session.close()
+        duck, pand, groups = baseline(url, inds, dims)
     session.close()
-    duck, pand, groups = baseline(url, inds, dims, repeat=repeat)
+    agg = statistics.median(times)
     print(f"plain DuckDB group-by {duck:.2f} s, pandas group-by {pand:.2f} s ({groups:,} groups, rows in memory)")
     print(f"aggregation / DuckDB = {agg / duck:.2f}; aggregation / pandas = {agg / pand:.2f}")
     return agg, duck, peak
@@ -267,7 +278,7 @@ def main() -> None:
     ap.add_argument("--aggregation-only", action="store_true",
                     help="skip the release: time only the aggregation and the DuckDB group-by")
     ap.add_argument("--repeat", type=int, default=1,
-                    help="with --aggregation-only: time each N times and report the medians")
+                    help="with --aggregation-only: time each N times, in turn, and report the medians")
     ap.add_argument("--reuse-instance", metavar="DIR",
                     help="keep the data in DIR; skip the setup when DIR holds data built with the same parameters")
     ap.add_argument("--setup-only", action="store_true", help=argparse.SUPPRESS)
