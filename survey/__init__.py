@@ -107,14 +107,17 @@ class _SessionInterface(SecureCookieSessionInterface):
 def _fixed_urls(app: Flask) -> None:
     """`fixed_url(endpoint, **values)` for templates: url_for for links that are the same
     on every page (base.html's static files and footer). Building them cost more than
-    the rest of the layout; they depend only on the request's host and script root and
-    on the arguments, so each process builds each once (a bounded number of variants)."""
+    the rest of the layout; they depend only on the request's host, script root and
+    scheme and on the arguments, so each process builds each once (a bounded number of
+    variants, keyed by the WSGI environ values url_for reads them from)."""
     from flask import request, url_for
 
     built: dict[tuple, str] = {}
 
     def fixed_url(endpoint: str, **values) -> str:
-        key = (request.host, request.script_root, request.scheme, endpoint, tuple(sorted(values.items())))
+        environ = request.environ
+        key = (environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
+               environ.get("SCRIPT_NAME"), environ.get("wsgi.url_scheme"), endpoint, tuple(sorted(values.items())))
         url = built.get(key)
         if url is None:
             url = url_for(endpoint, **values)

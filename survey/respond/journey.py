@@ -17,7 +17,7 @@ from survey.errors import render_error
 from survey.extensions import keyring
 from survey.respond import bp, state, store
 from survey.respond.drafts import encode
-from survey.respond.forms import SubmitForm
+from survey.respond.forms import SubmitForm, csrf_token
 from survey.respond.submission import Outcome, submit as submit_response
 
 FREE_TEXT_HINT = ("Do not write names or anything else that could identify you or someone else. "
@@ -57,7 +57,7 @@ def _render_page(definition, number: int, values: dict, errors: dict, answers: d
     fields = {q.id: _choice_field(definition, q, values.get(q.id), hints[q.id], inline.get(q.id))
               for q in page.questions if q.id in shown_ids and q.type.value != "free_text"}
     return render_template(
-        "respond/page.html", f=_macros().module, page=page, number=number, fields=fields, hints=hints,
+        "respond/page.html", f=_macros().module, csrf=csrf_token(), page=page, number=number, fields=fields, hints=hints,
         inline=inline, values=values, errors=errors, shown=shown_ids, shown_list=",".join(shown_ids),
         has_demographic=any(q.demographic for q in page.questions),
         has_required=any(q.required for q in page.questions),
