@@ -389,23 +389,26 @@ def profile_counts(session: Session, wave_id: int, indicators: dict[str, Indicat
     for b, k in slots.values():
         take += [1 + b, 1 + k]
 
-    def reduce(lists) -> tuple[np.ndarray, np.ndarray]:
+    def reduce(lists):
         return _reduce(_parse(lists, answers.n_parts + 2), answers, preds, take)
 
     done = []
     if len(ranges) > 1:
         done = _run_partitions(session, [_cells_query(coder, answers, wave_col, wave_id, lo, hi)
                                          for lo, hi in ranges], reduce)
-        if sum(int(sums[:, 0].sum()) for _, sums in done) != in_wave:
+        if sum(int(d.responses) for d in done) != in_wave:
             done = []   # they read other data than the session (SQLite: its uncommitted writes)
     if not done:        # one query, in the session
         query = _cells_query(coder, answers, wave_col, wave_id, None, None)
         done = [reduce(session.connection().execute(query).one())]
     if len(done) == 1:
-        keys, sums = done[0]
+        keys, counts, holds = done[0].keys, done[0].counts, done[0].holds
     else:               # ranges in org order: the keys stay sorted
-        keys = np.concatenate([d[0] for d in done])
-        sums = np.concatenate([d[1] for d in done])
+        keys = np.concatenate([d.keys for d in done])
+        counts = sparse.block_diag([d.counts for d in done], format="csr")
+        holds = np.concatenate([d.holds for d in done])
+    # (key x pattern counts) @ (pattern x n, base, count...): the frame's int64 block at once
+    sums = np.asarray(counts @ holds, dtype=np.int64).reshape(len(keys), holds.shape[1])
     orgs = dict(_plain_rows(session, select(Organisation.id, Organisation.code)))
     return _frame(keys, sums, coder, slots, orgs)
 
@@ -475,15 +478,22 @@ def _run_partitions(session: Session, queries: list, reduce) -> list:
         return list(pool.map(run, queries))
 
 
-def _reduce(arr: np.ndarray, answers: AnswerCoder, preds: list[Predicate], take: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Grouped rows (k, a..., n) -> the distinct keys, sorted, and per key the counts
-    [n, rows where preds[0] holds, preds[1], ...][take] (keys x len(take), int64).
+@dataclass
+class _Reduced:
+    keys: np.ndarray                   # distinct keys, sorted
+    counts: sparse.csr_matrix          # key x answer pattern: responses
+    holds: np.ndarray                  # answer pattern x frame column: 1 where it counts
+    responses: int
 
-    The predicates are evaluated once per distinct answer pattern (about 100,000 of them
-    among 700,000 rows), and the sums are one sparse product:
-    (key x pattern counts) @ (pattern x predicate 0/1)."""
+
+def _reduce(arr: np.ndarray, answers: AnswerCoder, preds: list[Predicate], take: list[int]) -> _Reduced:
+    """Grouped rows (k, a..., n) -> the distinct keys and, per key, the responses by answer
+    pattern; per pattern, which of [n, preds[0], preds[1], ...][take] it counts towards.
+
+    The predicates are evaluated once per distinct answer pattern (about 100,000 among
+    700,000 rows); the frame's sums are then one sparse product, counts @ holds."""
     keys = arr[:, 0]
-    if len(keys) and not bool(np.all(keys[1:] >= keys[:-1])):   # SQLite's GROUP BY comes back sorted
+    if len(keys) and not bool(np.all(keys[1:] >= keys[:-1])):   # sorted by the GROUP BY, as a rule
         arr = arr[np.argsort(keys, kind="stable")]
         keys = arr[:, 0]
     new = np.empty(len(keys), dtype=bool)
@@ -502,10 +512,9 @@ def _reduce(arr: np.ndarray, answers: AnswerCoder, preds: list[Predicate], take:
     digits: dict = {}
     for i, p in enumerate(preds):
         holds[:, 1 + i] = answers.evaluate(p, patterns, digits)
-    counts = sparse.csr_matrix((arr[:, -1], (key_of_row, pattern_of_row)),
-                               shape=(len(uniq), len(patterns)), dtype=np.int64)
-    sums = np.asarray(counts @ holds[:, take], dtype=np.int64).reshape(len(uniq), len(take))
-    return uniq, sums
+    n = arr[:, -1]
+    counts = sparse.csr_matrix((n, (key_of_row, pattern_of_row)), shape=(len(uniq), len(patterns)), dtype=np.int64)
+    return _Reduced(uniq, counts, holds[:, take], int(n.sum()))
 
 
 def _labels(table: list, index: np.ndarray, out: np.ndarray) -> None:
@@ -524,7 +533,7 @@ def _labels(table: list, index: np.ndarray, out: np.ndarray) -> None:
 def _frame(keys: np.ndarray, sums: np.ndarray, coder: ProfileCoder, slots: dict[str, tuple[int, int]],
            orgs: dict[int, str]) -> pd.DataFrame:
     m = len(keys)
-    text = np.full((1 + len(DEMOGRAPHIC_COLUMNS), m), None, dtype=object)   # one object block
+    text = np.empty((1 + len(DEMOGRAPHIC_COLUMNS), m), dtype=object)   # one object block, all None
     org_id, rest = np.divmod(keys, coder.org_multiplier)
     org_ids, org_pos = np.unique(org_id, return_inverse=True)
     _labels([orgs.get(int(o)) for o in org_ids], org_pos.reshape(-1), text[0])
