@@ -5,6 +5,7 @@
 The app keeps no state in its processes, so run as many workers and hosts as needed
 behind one TLS proxy and one PostgreSQL; rate limits are shared through Redis.
 """
+import gc
 import multiprocessing
 import os
 
@@ -54,3 +55,6 @@ def when_ready(server):
     env = app.jinja_env
     for name in env.list_templates(extensions=("html",)):
         env.get_template(name)
+    # Everything loaded so far lives as long as the master: keep the collector in the
+    # workers from walking it (and so copying every page of it after the fork).
+    gc.freeze()
