@@ -110,19 +110,25 @@ def _fixed_urls(app: Flask) -> None:
     the rest of the layout; they depend only on the request's host, script root and
     scheme and on the arguments, so each process builds each once (a bounded number of
     variants, keyed by the WSGI environ values url_for reads them from)."""
-    from flask import request, url_for
+    from flask import has_request_context, request, url_for
 
     built: dict[tuple, str] = {}
 
-    def fixed_url(endpoint: str, **values) -> str:
-        environ = request.environ
-        key = (environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
-               environ.get("SCRIPT_NAME"), environ.get("wsgi.url_scheme"), endpoint, tuple(sorted(values.items())))
-        url = built.get(key)
-        if url is None:
-            url = url_for(endpoint, **values)
-            if len(built) < 256:
-                built[key] = url
-        return url
+    def bound(site: tuple):
+        def fixed_url(endpoint: str, **values) -> str:
+            key = (site, endpoint, tuple(sorted(values.items())))
+            url = built.get(key)
+            if url is None:
+                url = url_for(endpoint, **values)
+                if len(built) < 256:
+                    built[key] = url
+            return url
+        return fixed_url
 
-    app.jinja_env.globals["fixed_url"] = fixed_url
+    @app.context_processor
+    def _fixed_url():
+        if not has_request_context():
+            return {"fixed_url": url_for}
+        environ = request.environ          # once per render, not once per link
+        return {"fixed_url": bound((environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
+                                    environ.get("SCRIPT_NAME"), environ.get("wsgi.url_scheme")))}
