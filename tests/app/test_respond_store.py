@@ -75,3 +75,26 @@ def test_first_saves_racing_do_not_fail(app, db):
     assert statuses == [302] * racers
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Draft).where(Draft.key_hash == key)) == 1
+
+
+def test_saves_leave_the_connection_committing_synchronously(app, db):
+    """A page save on PostgreSQL commits without waiting for the disk; that is local to
+    the save: the submit on the same pooled connection still waits."""
+    client, token = _journey(app, db)
+    for n in range(3):
+        assert post_form(client, "/respond/page/3", {"q14a": str(n + 1)}).status_code == 302
+    engine = app.extensions["survey.engine"]
+    if PG_URL:
+        held = [engine.raw_connection() for _ in range(engine.pool.checkedin())]
+        try:
+            for c in held:
+                cur = c.dbapi_connection.cursor()
+                cur.execute("SHOW synchronous_commit")
+                assert cur.fetchone()[0] == "on"
+                cur.close()
+                c.dbapi_connection.rollback()
+        finally:
+            for c in held:
+                c.close()
+    db.rollback()
+    assert decode(keyring(), db.get(Draft, hash_token(token)).payload) == {"q14a": "3"}
