@@ -104,31 +104,42 @@ class _SessionInterface(SecureCookieSessionInterface):
         return built[1]
 
 
+def _site(environ) -> tuple:
+    """What url_for takes from a request besides its arguments (host, script root, scheme)."""
+    return (environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
+            environ.get("SCRIPT_NAME"), environ.get("wsgi.url_scheme"))
+
+
+def _fixed(built: dict, site: tuple, endpoint: str, values: dict) -> str:
+    from flask import url_for
+    key = (site, endpoint, tuple(sorted(values.items())))
+    url = built.get(key)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if len(built) < 1024:
+            built[key] = url
+    return url
+
+
+def fixed_url(endpoint: str, **values) -> str:
+    """url_for, built once per process for each host, script root, scheme and arguments
+    (bounded): for links whose arguments come from a small fixed set (pages of a survey,
+    static files), never from what a visitor sends."""
+    from flask import current_app, request
+    return _fixed(current_app.extensions["survey.fixed_urls"], _site(request.environ), endpoint, values)
+
+
 def _fixed_urls(app: Flask) -> None:
-    """`fixed_url(endpoint, **values)` for templates: url_for for links that are the same
-    on every page (base.html's static files and footer). Building them cost more than
-    the rest of the layout; they depend only on the request's host, script root and
-    scheme and on the arguments, so each process builds each once (a bounded number of
-    variants, keyed by the WSGI environ values url_for reads them from)."""
+    """`fixed_url(endpoint, **values)` for templates too: base.html's static files and
+    footer links cost more to build than the rest of the layout. In templates the
+    request's environ is read once per render, not once per link."""
     from flask import has_request_context, request, url_for
 
-    built: dict[tuple, str] = {}
-
-    def bound(site: tuple):
-        def fixed_url(endpoint: str, **values) -> str:
-            key = (site, endpoint, tuple(sorted(values.items())))
-            url = built.get(key)
-            if url is None:
-                url = url_for(endpoint, **values)
-                if len(built) < 256:
-                    built[key] = url
-            return url
-        return fixed_url
+    built: dict[tuple, str] = app.extensions.setdefault("survey.fixed_urls", {})
 
     @app.context_processor
     def _fixed_url():
         if not has_request_context():
             return {"fixed_url": url_for}
-        environ = request.environ          # once per render, not once per link
-        return {"fixed_url": bound((environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
-                                    environ.get("SCRIPT_NAME"), environ.get("wsgi.url_scheme")))}
+        site = _site(request.environ)
+        return {"fixed_url": lambda endpoint, **values: _fixed(built, site, endpoint, values)}

@@ -10,6 +10,7 @@ import re
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import OperationalError
 
+from survey import fixed_url
 from survey.answers import (answer_labels, drop_hidden, missing_required, pages, validate_section,
                             visible_page_numbers, visible_questions)
 from survey.db import get_session
@@ -50,7 +51,7 @@ def _render_page(definition, number: int, values: dict, errors: dict, answers: d
         visible = {q.id for q in visible_questions(definition, {**answers, **values})}
         shown_ids = [q.id for q in page.questions if q.id in visible]
     previous, _next, position, total = _neighbours(definition, answers, number, shown_pages)
-    back = url_for("respond.check") if change else (url_for("respond.page", number=previous) if previous else url_for("respond.privacy"))
+    back = fixed_url("respond.check") if change else (fixed_url("respond.page", number=previous) if previous else fixed_url("respond.privacy"))
     # The summary names the question; beside the question itself the short form is enough.
     inline = {qid: re.split(r" (?:to|for) “", message)[0] for qid, message in errors.items()}
     hints = {q.id: _hint(q) for q in page.questions}
@@ -133,7 +134,7 @@ def page(number: int):
     shown_pages = visible_page_numbers(definition, answers, visible)
     if number not in shown_pages:
         _prev, nxt, _pos, _total = _neighbours(definition, answers, number, shown_pages)
-        return redirect(url_for("respond.page", number=nxt) if nxt and not change else url_for("respond.check"))
+        return redirect(fixed_url("respond.page", number=nxt) if nxt and not change else fixed_url("respond.check"))
     shown_ids = [q.id for q in pages(definition)[number - 1].questions if q.id in visible]
     return _render_page(definition, number, answers, {}, answers, change, shown_ids=shown_ids, shown_pages=shown_pages)
 
@@ -173,10 +174,10 @@ def _next_url(definition, before: dict, after: dict, number: int, change: bool) 
         new = [q.id for q in visible_questions(definition, after) if q.id not in was and q.id not in after]
         for n, p in enumerate(pages(definition), start=1):
             if n > number and any(q.id in new for q in p.questions):
-                return url_for("respond.page", number=n, change=1)
-        return url_for("respond.check")
+                return fixed_url("respond.page", number=n, change=1)
+        return fixed_url("respond.check")
     _prev, nxt, _pos, _total = _neighbours(definition, after, number)
-    return url_for("respond.page", number=nxt) if nxt else url_for("respond.check")
+    return fixed_url("respond.page", number=nxt) if nxt else fixed_url("respond.check")
 
 
 def _posted(page_, form) -> dict:
@@ -229,7 +230,7 @@ def _summary(definition, answers: dict) -> list[dict]:
                  "free_text": q.type.value == "free_text"} for q in p.questions if q.id in visible]
         if not rows:
             continue
-        change_url = url_for("respond.page", number=n, change=1)    # once per page, not per row
+        change_url = fixed_url("respond.page", number=n, change=1)    # once per page, not per row
         for row in rows:
             row["change_url"] = change_url
         if groups and groups[-1]["id"] == p.id:
