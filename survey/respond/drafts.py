@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey.models import Draft
@@ -53,8 +53,10 @@ def save_draft(session, keyring, key: str, wave_id: int, answers: dict[str, Any]
 
 def take_draft(session, keyring, key: str) -> dict[str, Any] | None:
     """Delete the draft and return its answers (None if there was none): one statement."""
-    rows = session.execute(
-        delete(Draft).where(Draft.key_hash == key).returning(Draft.payload)
-        .execution_options(synchronize_session=False)
-    ).all()
+    # A Core statement on the session's connection (its transaction): see consume_token.
+    rows = session.connection().execute(_TAKE, {"key": key}).all()
     return decode(keyring, rows[0][0]) if rows else None
+
+
+_drafts = Draft.__table__
+_TAKE = delete(_drafts).where(_drafts.c.key_hash == bindparam("key")).returning(_drafts.c.payload)
