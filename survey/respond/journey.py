@@ -217,7 +217,8 @@ def check():
     answers = journey.saved
     if answers is None:
         return redirect(url_for("respond.page", number=1))
-    return render_template("respond/check.html", groups=_summary(journey.definition, answers), form=SubmitForm(),
+    return render_template("respond/check.html", groups=_summary(journey.definition, answers), f=_macros().module,
+                           csrf=csrf_token(),
                            open_link=journey.kind == "open")
 
 
