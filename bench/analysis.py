@@ -256,10 +256,10 @@ def time_aggregation(session, url, args, repeat: int = 1) -> tuple[float, float,
         times.clear()
         duck, pand, groups = baseline(url, inds, dims, repeat=repeat, between=aggregate)
         print(f"aggregation timings: {', '.join(f'{t:.2f}' for t in times)} s (each before one DuckDB timing)")
+        session.close()
     else:
         session.close()
         duck, pand, groups = baseline(url, inds, dims)
-    session.close()
     agg = statistics.median(times)
     print(f"plain DuckDB group-by {duck:.2f} s, pandas group-by {pand:.2f} s ({groups:,} groups, rows in memory)")
     print(f"aggregation / DuckDB = {agg / duck:.2f}; aggregation / pandas = {agg / pand:.2f}")
