@@ -88,6 +88,10 @@ class AuditReport:
     added_by_slack: int = 0         # suppressions added by the remainder (zeros) pass
     capped: int = 0                 # cells whose required width was capped by a published total
     failures: list = field(default_factory=list)   # must be empty for a release
+    method: str = "lp"              # "lp" (generic engine) or "certificates" (a release's grid)
+    certified: int = 0              # suppressed cells proven safe by an explicit move
+    unprotected: int = 0            # suppressed cells left without proof (failures, uncapped)
+    lp_checked: int = 0             # cells the certificates left to linear programming
 
     @property
     def passed(self) -> bool:

@@ -1,8 +1,10 @@
 """build_release: every table of a wave, rolled up and disclosure-controlled jointly.
 
 All tables of a release (every indicator, characteristic and organisation level) are one
-system of cells and relations (survey.analysis.structure) protected in one pass by the
-generic engine, so a cell suppressed anywhere is suppressed everywhere. Indicators with the
+grid of cells and relations (survey.analysis.grid) protected together by
+survey.analysis.suppress, so a cell suppressed anywhere is suppressed everywhere, and every
+suppressed number is proven (by an explicit move, or by linear programming) to keep an
+interval the attacker cannot narrow below the protection level. Indicators with the
 same definition (`same_as`, or identical numerator and base) are one set of cells, released
 under each id with the same pattern.
 """
@@ -13,9 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from survey.analysis.engine import OK, PRIMARY, SECONDARY, AuditReport, protect
+from survey.analysis.engine import AuditReport
+from survey.analysis.grid import make_grid
 from survey.analysis.output import gap_frame, pattern_frame, table_frame
-from survey.analysis.structure import LEVEL_RANK, make_layout, org_tree, relations, rollup_matrix
+from survey.analysis.structure import LEVEL_RANK, make_layout, org_tree, rollup_matrix
+from survey.analysis.suppress import protect_grid
 
 TABLE_COLUMNS = ["indicator", "org_level", "org_code", "org_name", "dimension", "group", "base",
                  "count", "percent", "ci_low", "ci_high", "status"]
@@ -130,33 +134,32 @@ def build_release(cells: pd.DataFrame, orgs: pd.DataFrame, params: ReleaseParams
         C = layout.n_cols
     t_roll = time.perf_counter()
 
-    values, counts = base.ravel(), count.ravel()
-    rel = relations(tree, layout)
-    primary = values < params.min_cell
+    primary = base < params.min_cell
     if params.count_k > 0:
         k = params.count_k
-        comp = values - counts
-        primary |= ((counts >= 1) & (counts <= k)) | ((comp >= 1) & (comp <= k))
-    is_all = np.tile(layout.col_dim == 0, tree.n)
-    level_rank = np.repeat(np.array([LEVEL_RANK[l] for l in tree.levels]), C)
-    cost = (np.where(values > 0, values, 1e6) + 1000.0 * level_rank + np.where(is_all, 1e9, 0.0))
-    prev = _previous_mask(previous, tree, layout, canon, indicators) if previous is not None else None
+        comp = base - count
+        primary |= ((count >= 1) & (count <= k)) | ((comp >= 1) & (comp <= k))
+    is_all = np.zeros((tree.n, C), bool)
+    is_all[:, layout.col_dim == 0] = True
+    level_rank = np.array([LEVEL_RANK[l] for l in tree.levels])[:, None]
+    cost = np.where(base > 0, base, 1e6) + 1000.0 * level_rank + np.where(is_all, 1e9, 0.0)
+    prev = _previous_mask(previous, tree, layout, canon, indicators).reshape(tree.n, C) if previous is not None else None
+    grid = make_grid(tree, layout)
     t_setup = time.perf_counter()
-    prot = protect(values, rel, primary, counts=counts, cost=cost, previous=prev, reluctant=is_all,
-                   protection=float(params.protection))
+    status, audit = protect_grid(grid, base, count, primary, cost, previous=prev, min_cell=params.min_cell,
+                                 count_rule=params.count_k > 0, protection=float(params.protection))
     t_prot = time.perf_counter()
-    if prot.audit.failures:
-        raise DisclosureError(f"the audit left {len(prot.audit.failures)} suppressed cells unprotected "
-                              f"(first: {prot.audit.failures[0]}); nothing may be released")
+    if audit.failures:
+        raise DisclosureError(f"the audit left {audit.unprotected} suppressed cells unprotected "
+                              f"(first: {audit.failures[0]}); nothing may be released")
     out_ids = [i for i in present if canon[i] in set(canon_ids)]
-    status = prot.status.reshape(tree.n, C)
     table = table_frame(tree, layout, base, count, status, out_ids, canon, dimensions)
     gaps = gap_frame(tree, layout, base, count, status, out_ids, canon, indicators, dimensions)
     pattern = pattern_frame(table)
     t_out = time.perf_counter()
     timings = {"rollup_s": t_roll - t0, "setup_s": t_setup - t_roll, "protect_s": t_prot - t_setup,
-               "output_s": t_out - t_prot, "cells": int(values.size), "relations": int(rel.n_rel)}
-    return Release(table, gaps, pattern, prot.audit, params, timings)
+               "output_s": t_out - t_prot, "cells": int(base.size)}
+    return Release(table, gaps, pattern, audit, params, timings)
 
 
 def _previous_mask(previous: pd.DataFrame, tree, layout, canon, indicators) -> np.ndarray:

@@ -6,9 +6,10 @@ import numpy as np
 from scipy.optimize import linprog
 
 
-def widest_intervals(n_vars, eq_rows, eq_rhs, targets, ub_pairs=(), upper=None):
+def widest_intervals(n_vars, eq_rows, eq_rhs, targets, ub_pairs=(), upper=None, ub_rows=(), ub_rhs=()):
     """For each target (a dict var -> coef), min and max of sum(coef * var) subject to
-    eq_rows (list of dicts) == eq_rhs, var >= 0 and var_a <= var_b for each (a, b)."""
+    eq_rows (list of dicts) == eq_rhs, var >= 0, var_a <= var_b for each (a, b), and
+    ub_rows (list of dicts) <= ub_rhs."""
     A = np.zeros((len(eq_rows), n_vars))
     for i, row in enumerate(eq_rows):
         for v, c in row.items():
@@ -21,6 +22,13 @@ def widest_intervals(n_vars, eq_rows, eq_rhs, targets, ub_pairs=(), upper=None):
             A_ub[i, a] += 1
             A_ub[i, b] -= 1
         b_ub = np.zeros(len(ub_pairs))
+    if ub_rows:
+        extra = np.zeros((len(ub_rows), n_vars))
+        for i, row in enumerate(ub_rows):
+            for v, c in row.items():
+                extra[i, v] += c
+        A_ub = extra if A_ub is None else np.vstack([A_ub, extra])
+        b_ub = np.asarray(ub_rhs, float) if b_ub is None else np.r_[b_ub, np.asarray(ub_rhs, float)]
     out = []
     for t in targets:
         c = np.zeros(n_vars)

@@ -1,0 +1,158 @@
+"""The attacker's knowledge, what it must not learn, and the moves of organisation totals.
+
+The attacker holds every published base and count, every relation (survey.analysis.grid),
+the bounds 0 <= count <= base, and the status words: "primary" means a base under N (when
+the count rule is off) and "secondary" a base of at least N (`Bounds`). Each cell is split
+into its count y and its complement z = base - count; both are non-negative and obey the
+same relations. A move of one layer (the other held fixed) may raise a cell by
+`up` = upper - base and lower it by `dn` = min(layer, base - lower) (`rooms`).
+
+`requirements` says how wide each suppressed base, count and complement must stay.
+
+Totals (M2). A respondent moves from one leaf organisation to a sibling leaf: both totals
+change, and in every characteristic one group (the same at both) changes with them. `_m2`
+finds, for all leaf totals at once, whether such a move of step a (one way) exists; it is
+a move of the whole release, so what it proves holds against everything published. The
+moves of groups are found on networks (survey.analysis.flows).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from survey.analysis.engine import OK, PRIMARY, SECONDARY
+from survey.analysis.grid import Grid
+
+BIG = np.int64(1) << np.int64(40)   # "no upper bound" for a secondary cell's base
+
+
+@dataclass
+class Bounds:
+    """What the status words tell the attacker about a suppressed base."""
+    min_cell: int
+    count_rule: bool     # the count rule is on: "primary" no longer means base < N
+
+    def lower(self, status):
+        return np.where(status == SECONDARY, self.min_cell, 0)
+
+    def upper(self, status):
+        if self.count_rule:
+            return np.full(status.shape, BIG, dtype=np.int64)
+        return np.where(status == PRIMARY, self.min_cell - 1, BIG)
+
+
+def rooms(x: np.ndarray, v: np.ndarray, status: np.ndarray, bounds: Bounds):
+    """How far each suppressed cell may go up and down when layer v (and with it the base)
+    moves: up = upper - x, down = min(v, x - lower). Published cells get -1 (they never move)."""
+    sup = status != OK
+    up = np.where(sup, bounds.upper(status) - x, -1)
+    dn = np.where(sup, np.minimum(v, x - bounds.lower(status)), -1)
+    return up.astype(np.int64), dn.astype(np.int64)
+
+
+def _sibling_leaf_pairs(grid: Grid):
+    """Ordered pairs (u, v), u != v, of leaves with the same parent."""
+    us, vs = [], []
+    leaf = grid.tree.is_leaf
+    for lev in grid.levels:
+        ch = lev.children[leaf[lev.children]]
+        if len(ch) < 2:
+            continue
+        par = grid.tree.parent[ch]
+        _, starts, sizes = np.unique(par, return_index=True, return_counts=True)
+        if (sizes < 2).all():
+            continue
+        seg_start = np.repeat(starts, sizes)
+        seg_size = np.repeat(sizes, sizes)
+        a = np.repeat(np.arange(len(ch)), seg_size)
+        offs = np.arange(len(a)) - np.repeat(np.cumsum(seg_size) - seg_size, seg_size)
+        b = np.repeat(seg_start, seg_size) + offs
+        keep = a != b
+        us.append(ch[a[keep]]); vs.append(ch[b[keep]])
+    if not us:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(us), np.concatenate(vs)
+
+
+def _m2(grid: Grid, sup, up, dn, a: int, b: int, pairs):
+    """Leaf totals on an M2 move whose step may reach +a and -b: (plus, minus) masks."""
+    out_plus = np.zeros(sup.shape, bool)
+    out_minus = np.zeros(sup.shape, bool)
+    out = (out_plus, out_minus)
+    u, v = pairs
+    if len(u) == 0:
+        return out
+    ac = grid.all_cols
+    both = sup[u[:, None], ac[None, :]] & sup[v[:, None], ac[None, :]]
+    keep = both.any(1)
+    u, v = u[keep], v[keep]
+    if len(u) == 0:
+        return out
+    uu, vv = u[:, None], v[:, None]
+    ok = (sup[uu, ac] & (up[uu, ac] >= a) & (dn[uu, ac] >= b)
+          & sup[vv, ac] & (dn[vv, ac] >= a) & (up[vv, ac] >= b))      # (pairs, n_ind)
+    for cols in grid.dim_cols:
+        if not ok.any():
+            break
+        uc, vc = u[:, None, None], v[:, None, None]
+        pg = sup[uc, cols] & (up[uc, cols] >= a) & (dn[uc, cols] >= b)
+        mg = sup[vc, cols] & (dn[vc, cols] >= a) & (up[vc, cols] >= b)
+        ok &= (pg & mg).any(-1)
+    r, k = np.nonzero(ok)
+    out_plus[u[r], ac[k]] = True
+    out_minus[v[r], ac[k]] = True
+    return out
+
+
+def caps(grid: Grid, v: np.ndarray, sup: np.ndarray) -> np.ndarray:
+    """Per cell, the smallest published value (of layer v) of a total containing it: its
+    organisation's total and the same column at every ancestor. No part can exceed it."""
+    pub = np.where(sup, np.inf, v.astype(np.float64))
+    col_min = pub.copy()                      # min over the node and its ancestors, per column
+    parent = grid.tree.parent
+    for lev in grid.levels:
+        ch = lev.children
+        col_min[ch] = np.minimum(col_min[ch], col_min[parent[ch]])
+    above = np.full(pub.shape, np.inf)
+    nonroot = parent >= 0
+    above[nonroot] = col_min[parent[nonroot]]
+    cap = above.copy()
+    layout = grid.layout
+    own_all = col_min[:, layout.col_ind * layout.per_ind]    # each column's All, node and above
+    group = layout.col_dim != 0
+    cap[:, group] = np.minimum(above[:, group], own_all[:, group])
+    return cap
+
+
+@dataclass
+class Requirements:
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+
+
+def requirements(grid: Grid, x, y, status, protection: int) -> Requirements:
+    """Width each suppressed base, count and complement must keep. A primary cell with
+    respondents (sensitive): the protection level. A secondary cell, or a primary cell with
+    none: 1 (never pinned). A count and a complement need no more than the group's size (the
+    interval 0..base is complete uncertainty); an empty cell's say nothing more; a group empty
+    in the whole wave has nothing to protect. Each capped by the smallest published total
+    containing it (nothing wider is possible)."""
+    sup = status != OK
+    z = x - y
+    level = np.where((status == PRIMARY) & (x > 0), protection, 1)
+    level = np.where(sup, level, 0)
+    # a group with nobody in it anywhere in the wave (for WDES 8, "Non-disabled" by its
+    # definition) has nothing to protect: that it is empty tells nothing about anyone
+    root = np.flatnonzero(grid.tree.parent < 0)
+    level = np.where((x[root] > 0).any(0)[None, :], level, 0)
+    rx = np.minimum(level, caps(grid, x, sup))
+    # a count (or complement) is fully uncertain once it could be anything from 0 to the
+    # group's size: no need to ask for more than the base itself
+    lv = np.minimum(level, x)
+    ry = np.where(x > 0, np.minimum(lv, caps(grid, y, sup)), 0)
+    rz = np.where(x > 0, np.minimum(lv, caps(grid, z, sup)), 0)
+    return Requirements(rx.astype(np.int64), ry.astype(np.int64), rz.astype(np.int64))
+
+

@@ -1,0 +1,495 @@
+"""One characteristic of one indicator as a network: exact intervals by max-flow, repairs by
+cheapest paths.
+
+With every organisation total held fixed (as if the attacker knew them all, which can only
+help the attacker), the group cells of one (indicator, characteristic) table form a network:
+
+    nodes  T(v, g) for every internal organisation v and group g (its column relation),
+           R(l) for every leaf organisation l (its row: groups add up to its total),
+           Z for the wave (its groups add up to the wave total);
+    arcs   cell (v, g) runs from T(parent(v), g) (Z for the wave) to T(v, g) (R(v) at a leaf).
+
+Every relation is conservation at a node (the rows of internal organisations follow from
+the others), so a change of the suppressed numbers that keeps everything published is
+exactly a circulation on the suppressed arcs. Per layer (y = count, or z = base - count,
+the other held fixed) an arc may rise by `up` = upper - base and fall by
+`dn` = min(layer, base - lower), the bounds coming from the status words. A cell can rise
+by as much as can flow from its head back to its tail without it: a max-flow, computed
+exactly (capped at the protection level) with at most `p` augmenting paths. The network
+matrix is totally unimodular, so these integral flows are also exactly the linear
+programme's bounds for that layer.
+
+A cell that cannot move far enough is repaired with the cheapest path from its head to its
+tail (its tail to its head for a fall) through suppressed arcs (free) and published ones
+(at their cost, with the room they would have as secondary suppressions); the published
+arcs on the path are suppressed. Arcs are repaired one at a time, each re-checked first,
+so one repair that helps many cells is paid for once.
+
+The kernels are compiled with numba; the network is plain index arrays.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from survey.analysis.grid import Grid
+
+
+@dataclass
+class Network:
+    n_nodes: int
+    tail: np.ndarray          # per arc (cell v*m + g)
+    head: np.ndarray
+    adj_start: np.ndarray     # CSR over nodes of residual edges leaving the node
+    adj_edge: np.ndarray      # edge 2a: tail->head (rise), 2a+1: head->tail (fall)
+
+
+def network(grid: Grid, m: int) -> Network:
+    """The network of one characteristic with m groups (the same for every indicator)."""
+    tree = grid.tree
+    n = tree.n
+    parent = tree.parent
+    internal = ~tree.is_leaf
+    int_pos = np.full(n, -1, np.int64)
+    int_pos[internal] = np.arange(internal.sum())
+    leaf_pos = np.full(n, -1, np.int64)
+    leaf_pos[tree.is_leaf] = np.arange(tree.is_leaf.sum())
+    n_int = int(internal.sum())
+    z_node = n_int * m + int(tree.is_leaf.sum())
+    v = np.repeat(np.arange(n), m)
+    g = np.tile(np.arange(m), n)
+    head = np.where(internal[v], int_pos[v] * m + g, n_int * m + leaf_pos[v])
+    p = parent[v]
+    tail = np.where(p >= 0, int_pos[np.maximum(p, 0)] * m + g, z_node)
+    n_nodes = z_node + 1
+    edge_from = np.empty(2 * len(v), np.int64)
+    edge_from[0::2] = tail
+    edge_from[1::2] = head
+    order = np.argsort(edge_from, kind="stable")
+    starts = np.searchsorted(edge_from[order], np.arange(n_nodes + 1))
+    return Network(n_nodes, tail.astype(np.int64), head.astype(np.int64), starts.astype(np.int64),
+                   order.astype(np.int64))
+
+
+@numba.njit(cache=True)
+def _augment(src, dst, adj_start, adj_edge, tail, head, r, p, max_visit, stamp, mark, prev, queue, log, nlog):
+    """Push up to p units from src to dst along shortest residual paths; r is updated and every
+    changed edge is appended to log (to be restored). Returns (flow, nlog)."""
+    flow = 0
+    while flow < p:
+        stamp[0] += 1
+        s = stamp[0]
+        mark[src] = s
+        qh, qt = 0, 1
+        queue[0] = src
+        found = False
+        while qh < qt and not found:
+            u = queue[qh]
+            qh += 1
+            for k in range(adj_start[u], adj_start[u + 1]):
+                e = adj_edge[k]
+                if r[e] <= 0:
+                    continue
+                a = e >> 1
+                w = head[a] if (e & 1) == 0 else tail[a]
+                if mark[w] == s:
+                    continue
+                mark[w] = s
+                prev[w] = e
+                if w == dst:
+                    found = True
+                    break
+                queue[qt] = w
+                qt += 1
+                if qt >= max_visit:
+                    break
+            if qt >= max_visit:
+                break
+        if not found:
+            break
+        # bottleneck
+        b = p - flow
+        w = dst
+        while w != src:
+            e = prev[w]
+            if r[e] < b:
+                b = r[e]
+            a = e >> 1
+            w = tail[a] if (e & 1) == 0 else head[a]
+        w = dst
+        while w != src:
+            e = prev[w]
+            log[nlog] = e
+            log[nlog + 1] = r[e]
+            log[nlog + 2] = e ^ 1
+            log[nlog + 3] = r[e ^ 1]
+            nlog += 4
+            r[e] -= b
+            r[e ^ 1] += b
+            a = e >> 1
+            w = tail[a] if (e & 1) == 0 else head[a]
+        flow += b
+    return flow, nlog
+
+
+@numba.njit(cache=True)
+def _moves(arc, adj_start, adj_edge, tail, head, r, p, max_visit, stamp, mark, prev, queue, log):
+    """(rise, fall) of one arc: flow around it, each capped by its own room and by p."""
+    up, dn = r[2 * arc], r[2 * arc + 1]
+    r[2 * arc] = 0
+    r[2 * arc + 1] = 0
+    res = np.zeros(2, np.int64)
+    for side in range(2):
+        room = up if side == 0 else dn
+        if room <= 0:
+            continue
+        src = head[arc] if side == 0 else tail[arc]
+        dst = tail[arc] if side == 0 else head[arc]
+        flow, nlog = _augment(src, dst, adj_start, adj_edge, tail, head, r, min(p, room), max_visit,
+                              stamp, mark, prev, queue, log, 0)
+        for i in range(nlog - 4, -1, -4):          # restore, newest first
+            r[log[i + 2]] = log[i + 3]
+            r[log[i]] = log[i + 1]
+        res[side] = flow
+    r[2 * arc] = up
+    r[2 * arc + 1] = dn
+    return res[0], res[1]
+
+
+@numba.njit(cache=True)
+def _scratch(n_nodes, n_arcs):
+    return (np.zeros(1, np.int64), np.zeros(n_nodes, np.int64), np.zeros(n_nodes, np.int64),
+            np.zeros(n_nodes + 1, np.int64), np.zeros(16 * n_arcs + 64, np.int64))
+
+
+@numba.njit(cache=True)
+def _cheapest_path(src, dst, skip, adj_start, adj_edge, tail, head, r, r_all, cost, sup, dist, prev, heap_n, heap_d):
+    """Dijkstra from src to dst: a suppressed arc is usable where its residual r allows (free),
+    a published one where it would have room as a secondary suppression (r_all, at its
+    cost); arc `skip` never. Returns True if found (prev filled)."""
+    n = len(adj_start) - 1
+    for i in range(n):
+        dist[i] = np.inf
+    dist[src] = 0.0
+    size = 1
+    heap_n[0] = src
+    heap_d[0] = 0.0
+    while size > 0:
+        u = heap_n[0]
+        du = heap_d[0]
+        size -= 1
+        if size > 0:
+            heap_n[0] = heap_n[size]
+            heap_d[0] = heap_d[size]
+            i = 0
+            while True:
+                l, rr = 2 * i + 1, 2 * i + 2
+                s = i
+                if l < size and heap_d[l] < heap_d[s]:
+                    s = l
+                if rr < size and heap_d[rr] < heap_d[s]:
+                    s = rr
+                if s == i:
+                    break
+                heap_n[i], heap_n[s] = heap_n[s], heap_n[i]
+                heap_d[i], heap_d[s] = heap_d[s], heap_d[i]
+                i = s
+        if du > dist[u]:
+            continue
+        if u == dst:
+            return True
+        for k in range(adj_start[u], adj_start[u + 1]):
+            e = adj_edge[k]
+            a = e >> 1
+            if a == skip:
+                continue
+            if sup[a]:
+                if r[e] < 1:
+                    continue
+                nd = du
+            else:
+                if r_all[e] < 1:
+                    continue
+                nd = du + cost[a]
+            w = head[a] if (e & 1) == 0 else tail[a]
+            if nd < dist[w]:
+                dist[w] = nd
+                prev[w] = e
+                j = size
+                size += 1
+                heap_n[j] = w
+                heap_d[j] = nd
+                while j > 0:
+                    pj = (j - 1) // 2
+                    if heap_d[pj] <= heap_d[j]:
+                        break
+                    heap_n[pj], heap_n[j] = heap_n[j], heap_n[pj]
+                    heap_d[pj], heap_d[j] = heap_d[j], heap_d[pj]
+                    j = pj
+    return False
+
+
+# for each quantity (base, count, complement) and direction: the (layer, layer direction)
+# moves that serve it
+_SERVE = np.array([
+    [[0, 0], [1, 0]], [[0, 1], [1, 1]],      # base rises: y up or z up; falls: y down or z down
+    [[0, 0], [2, 0]], [[0, 1], [2, 1]],      # count: y or s
+    [[1, 0], [2, 1]], [[1, 1], [2, 0]],      # complement: z, or s the other way
+], dtype=np.int64)
+
+
+@numba.njit(cache=True)
+def _layer_caps(L, ux, dx, y, z):
+    """(rise, fall) room of layer L (0 y, 1 z, 2 s) from the resources of a cell."""
+    if L == 0:
+        return ux, min(dx, y)
+    if L == 1:
+        return ux, min(dx, z)
+    return z, y
+
+
+@numba.njit(cache=True)
+def _joint(a, LA, SA, LB, SB, p, adj_start, adj_edge, tail, head, r, res, max_visit, stamp, mark, prev,
+           queue, log, log2):
+    """Units arc a moves by when layer LA (direction SA) pushes its max-flow first and layer
+    LB (direction SB) then pushes on the resources left over (each arc's base headroom and
+    floor, count and complement, res[:, arc]). Both push the cell the same way for the
+    quantity served, so the sum is one feasible joint move."""
+    ra, rb = r[LA], r[LB]
+    a_up, a_dn, b_up, b_dn = ra[2 * a], ra[2 * a + 1], rb[2 * a], rb[2 * a + 1]
+    room_a = a_up if SA == 0 else a_dn
+    if room_a <= 0:
+        return 0
+    ra[2 * a] = 0
+    ra[2 * a + 1] = 0
+    src = head[a] if SA == 0 else tail[a]
+    dst = tail[a] if SA == 0 else head[a]
+    fa, nlog = _augment(src, dst, adj_start, adj_edge, tail, head, ra, min(p, room_a), max_visit,
+                        stamp, mark, prev, queue, log, 0)
+    if fa == 0 or fa >= p:
+        for j in range(nlog - 4, -1, -4):
+            ra[log[j + 2]] = log[j + 3]
+            ra[log[j]] = log[j + 1]
+        ra[2 * a] = a_up
+        ra[2 * a + 1] = a_dn
+        return fa
+    # net flow of A on every arc it touched (and on a itself), then what B may still use
+    n2 = 0
+    for j in range(0, nlog, 4):
+        e = log[j]
+        b = e >> 1
+        log2[n2] = b
+        n2 += 1
+    log2[n2] = a
+    n2 += 1
+    saved = np.empty((n2, 2), np.int64)
+    for t in range(n2):
+        b = log2[t]
+        if b == a:
+            f = fa if SA == 0 else -fa
+        else:
+            f = ra[2 * b + 1] - _orig_fall(b, log, nlog, ra)
+        ux, dx, yy, zz = res[0, b], res[1, b], res[2, b], res[3, b]
+        if LA == 2:
+            if f > 0:
+                zz -= f
+            else:
+                yy += f
+        else:
+            if f > 0:
+                ux -= f
+            else:
+                dx += f
+                if LA == 0:
+                    yy += f
+                else:
+                    zz += f
+        bu, bd = _layer_caps(LB, max(ux, 0), max(dx, 0), max(yy, 0), max(zz, 0))
+        saved[t, 0], saved[t, 1] = rb[2 * b], rb[2 * b + 1]
+        if b != a:
+            rb[2 * b] = min(rb[2 * b], bu)
+            rb[2 * b + 1] = min(rb[2 * b + 1], bd)
+        else:
+            b_up, b_dn = min(b_up, bu), min(b_dn, bd)
+    for j in range(nlog - 4, -1, -4):
+        ra[log[j + 2]] = log[j + 3]
+        ra[log[j]] = log[j + 1]
+    ra[2 * a] = a_up
+    ra[2 * a + 1] = a_dn
+    room_b = b_up if SB == 0 else b_dn
+    fb = 0
+    if room_b > 0:
+        keep_up, keep_dn = rb[2 * a], rb[2 * a + 1]
+        rb[2 * a] = 0
+        rb[2 * a + 1] = 0
+        src = head[a] if SB == 0 else tail[a]
+        dst = tail[a] if SB == 0 else head[a]
+        fb, nlog_b = _augment(src, dst, adj_start, adj_edge, tail, head, rb, min(p - fa, room_b), max_visit,
+                              stamp, mark, prev, queue, log, 0)
+        for j in range(nlog_b - 4, -1, -4):
+            rb[log[j + 2]] = log[j + 3]
+            rb[log[j]] = log[j + 1]
+        rb[2 * a] = keep_up
+        rb[2 * a + 1] = keep_dn
+    for t in range(n2 - 1, -1, -1):
+        b = log2[t]
+        if b != a:
+            rb[2 * b], rb[2 * b + 1] = saved[t, 0], saved[t, 1]
+    return fa + fb
+
+
+@numba.njit(cache=True)
+def _orig_fall(b, log, nlog, r):
+    """The fall residual of arc b before the augmentation logged (its first logged value)."""
+    for j in range(0, nlog, 4):
+        if log[j] == 2 * b + 1:
+            return log[j + 1]
+        if log[j + 2] == 2 * b + 1:
+            return log[j + 3]
+    return r[2 * b + 1]
+
+
+@numba.njit(cache=True)
+def widths3(a, adj_start, adj_edge, tail, head, r, res, p, max_visit, stamp, mark, prev, queue, log, log2):
+    """(rise, fall) of the base, the count and the complement of arc a, and the single-layer
+    flows: from the three layers of moves (y: count and base together; z: complement and
+    base; s: count and complement trade, base fixed), alone and two at a time."""
+    fl = np.zeros((3, 2), np.int64)
+    for L in range(3):
+        u, d = _moves(a, adj_start, adj_edge, tail, head, r[L], p, max_visit, stamp, mark, prev, queue, log)
+        fl[L, 0], fl[L, 1] = u, d
+    out = np.empty((3, 2), np.int64)
+    for q in range(3):
+        for d in range(2):
+            L1, S1 = _SERVE[2 * q + d, 0, 0], _SERVE[2 * q + d, 0, 1]
+            L2, S2 = _SERVE[2 * q + d, 1, 0], _SERVE[2 * q + d, 1, 1]
+            best = max(fl[L1, S1], fl[L2, S2])
+            if 0 < best < p:
+                if fl[L1, S1] >= fl[L2, S2]:
+                    j = _joint(a, L1, S1, L2, S2, p, adj_start, adj_edge, tail, head, r, res, max_visit,
+                               stamp, mark, prev, queue, log, log2)
+                else:
+                    j = _joint(a, L2, S2, L1, S1, p, adj_start, adj_edge, tail, head, r, res, max_visit,
+                               stamp, mark, prev, queue, log, log2)
+                best = max(best, j)
+            out[q, d] = min(best, p)
+    return out, fl
+
+
+@numba.njit(cache=True)
+def certify3(arcs, adj_start, adj_edge, tail, head, r, res, p, max_visit):
+    """(n, 3, 2): how far the base, count and complement of each listed arc can be raised
+    and lowered (each at most p), as proven by the moves."""
+    stamp, mark, prev, queue, log = _scratch(len(adj_start) - 1, len(tail))
+    out = np.zeros((len(arcs), 3, 2), np.int64)
+    log2 = np.zeros(len(log), np.int64)
+    for i in range(len(arcs)):
+        w, _ = widths3(arcs[i], adj_start, adj_edge, tail, head, r, res, p, max_visit, stamp, mark, prev, queue,
+                       log, log2)
+        out[i] = w
+    return out
+
+
+@numba.njit(cache=True)
+def repair(order, req, adj_start, adj_edge, tail, head, r, r_all, res, res_all, sup, cost, p, max_visit):
+    """Make every listed arc (in order) movable enough: re-check it, and while its base,
+    count or complement falls short, take the move (layer and direction) with the most room
+    left, push the flow that move already has, and suppress the published arcs of the
+    cheapest path that carries one unit more.
+
+    req: (n_arcs, 3) required widths; r: (3, 2 n_arcs) residual capacities of the layers
+    y, z, s (0 on published arcs); r_all: the capacities every arc would have if suppressed
+    (as a secondary suppression). sup (and r with it) is updated in place. Returns the arcs
+    that could not be repaired."""
+    stamp, mark, prev, queue, log = _scratch(len(adj_start) - 1, len(tail))
+    n_nodes = len(adj_start) - 1
+    dist = np.empty(n_nodes, np.float64)
+    dprev = np.empty(n_nodes, np.int64)
+    heap_n = np.empty(2 * len(tail) + 8, np.int64)
+    heap_d = np.empty(2 * len(tail) + 8, np.float64)
+    failed = np.full(len(order), -1, np.int64)
+    log2 = np.zeros(len(log), np.int64)
+    nf = 0
+    for i in range(len(order)):
+        a = order[i]
+        if not sup[a]:
+            continue
+        ok = False
+        for attempt in range(8 * p + 4):
+            w, fl = widths3(a, adj_start, adj_edge, tail, head, r, res, p, max_visit, stamp, mark, prev, queue,
+                            log, log2)
+            short = -1
+            for q in range(3):
+                if w[q, 0] + w[q, 1] < req[a, q]:
+                    short = q
+                    break
+            if short < 0:
+                ok = True
+                break
+            # the moves serving the short quantity, most room beyond their flow first; the
+            # first for which a path (through published cells too) exists is taken
+            cand_l = np.full(4, -1, np.int64)
+            cand_s = np.full(4, -1, np.int64)
+            cand_g = np.full(4, -1, np.int64)
+            nc = 0
+            for d in range(2):
+                for j in range(2):
+                    L = _SERVE[2 * short + d, j, 0]
+                    D = _SERVE[2 * short + d, j, 1]
+                    gain = min(p, r[L, 2 * a + D]) - fl[L, D]
+                    if gain > 0:
+                        cand_l[nc], cand_s[nc], cand_g[nc] = L, D, gain
+                        nc += 1
+            progressed = False
+            for t in range(nc):
+                best = -1
+                for u_ in range(nc):
+                    if cand_g[u_] > 0 and (best < 0 or cand_g[u_] > cand_g[best]):
+                        best = u_
+                if best < 0:
+                    break
+                layer, side = cand_l[best], cand_s[best]
+                cand_g[best] = 0
+                rl = r[layer]
+                room = rl[2 * a + side]
+                src = head[a] if side == 0 else tail[a]
+                dst = tail[a] if side == 0 else head[a]
+                up0, dn0 = rl[2 * a], rl[2 * a + 1]
+                rl[2 * a] = 0
+                rl[2 * a + 1] = 0
+                flow, nlog = _augment(src, dst, adj_start, adj_edge, tail, head, rl, min(p, room), max_visit,
+                                      stamp, mark, prev, queue, log, 0)
+                found = _cheapest_path(src, dst, a, adj_start, adj_edge, tail, head, rl, r_all[layer], cost, sup,
+                                       dist, dprev, heap_n, heap_d)
+                for j in range(nlog - 4, -1, -4):
+                    rl[log[j + 2]] = log[j + 3]
+                    rl[log[j]] = log[j + 1]
+                rl[2 * a] = up0
+                rl[2 * a + 1] = dn0
+                if not found:
+                    continue
+                added = 0
+                node = dst
+                while node != src:
+                    e = dprev[node]
+                    b = e >> 1
+                    if not sup[b]:
+                        sup[b] = True
+                        for L in range(3):
+                            r[L, 2 * b] = r_all[L, 2 * b]
+                            r[L, 2 * b + 1] = r_all[L, 2 * b + 1]
+                        for q in range(4):
+                            res[q, b] = res_all[q, b]
+                        added += 1
+                    node = tail[b] if (e & 1) == 0 else head[b]
+                if added > 0:
+                    progressed = True
+                    break
+            if not progressed:
+                break
+        if not ok:
+            failed[nf] = a
+            nf += 1
+    return failed[:nf]

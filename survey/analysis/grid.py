@@ -1,0 +1,78 @@
+"""A release's cells as a grid: organisations (rows) x columns, with the tree made explicit.
+
+Cells are `base[node, col]` and `count[node, col]` (survey.analysis.structure: per canonical
+indicator the organisation total "All" and then every group of every characteristic). The
+relations are of two kinds only, which is what lets the disclosure control work on whole
+arrays instead of a general system of equations:
+
+- a row relation per (node, indicator, characteristic): All = sum of the groups;
+- a column relation per (internal node, column): the node's cell = sum of its children's.
+
+`Grid` holds the index arrays both kinds need: per characteristic the columns of its groups
+(indicator x group), the All column per indicator, and per tree depth the children sorted
+by parent with segment starts (for numpy's `reduceat`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from survey.analysis.structure import Layout, Tree
+
+
+@dataclass
+class Level:
+    """Nodes at one depth (> 0), sorted by parent: children[starts[i]:starts[i+1]] are the
+    children of parents[i]; slot[j] is the position in `parents` of children[j]'s parent."""
+    children: np.ndarray
+    parents: np.ndarray
+    starts: np.ndarray
+    slot: np.ndarray
+
+
+@dataclass
+class Grid:
+    tree: Tree
+    layout: Layout
+    depth: np.ndarray              # per node; the wave (root) is 0
+    levels: list                   # Level per depth 1..max (index d-1)
+    all_cols: np.ndarray           # (n_ind,) the All column of each indicator
+    dim_cols: list                 # per characteristic (not "all"): (n_ind, m) columns
+    dim_ids: list                  # the characteristic ids, same order
+
+    @property
+    def n(self) -> int:
+        return self.tree.n
+
+    @property
+    def max_depth(self) -> int:
+        return len(self.levels)
+
+
+def make_grid(tree: Tree, layout: Layout) -> Grid:
+    parent = tree.parent
+    n = tree.n
+    depth = np.zeros(n, dtype=np.int64)
+    # parents come before children in tree order (levels are sorted top down)
+    for v in range(n):
+        if parent[v] >= 0:
+            depth[v] = depth[parent[v]] + 1
+    levels = []
+    for d in range(1, int(depth.max(initial=0)) + 1):
+        nodes = np.flatnonzero(depth == d)
+        nodes = nodes[np.argsort(parent[nodes], kind="stable")]
+        par, starts = np.unique(parent[nodes], return_index=True)
+        slot = np.repeat(np.arange(len(par)), np.diff(np.r_[starts, len(nodes)]))
+        levels.append(Level(nodes, par, starts, slot))
+    n_ind = len(layout.indicators)
+    per = layout.per_ind
+    all_cols = np.arange(n_ind) * per
+    dim_cols, dim_ids = [], []
+    for d, did in enumerate(layout.dims):
+        if d == 0:
+            continue
+        local = np.flatnonzero((layout.col_ind == 0) & (layout.col_dim == d))
+        dim_cols.append(np.arange(n_ind)[:, None] * per + local[None, :])
+        dim_ids.append(did)
+    return Grid(tree, layout, depth, levels, all_cols, dim_cols, dim_ids)

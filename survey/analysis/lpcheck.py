@@ -1,0 +1,146 @@
+"""The exact fallback: linear programming for the few cells the max-flow certificates of
+survey.analysis.flows and the total moves of survey.analysis.certify cannot prove (moves
+that mix layers, such as a count rising partly with its base and partly by trading with its
+complement; totals whose partners sit deeper in the tree).
+
+The system is one indicator's whole table (every column, every organisation) with its row
+and column relations. The caller names the unknowns; every other cell is held at its true
+value, which can only narrow the intervals found, so a width found is a proof. Unknowns are
+the bases x and counts y of those cells; the attacker knows every relation, 0 <= y <= x and
+the status bounds on x. Unknowns are split into connected blocks; HiGHS keeps its basis
+between the objectives of a block, so each further bound is a warm start.
+"""
+from __future__ import annotations
+
+import highspy
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from survey.analysis.certify import Bounds
+from survey.analysis.engine import OK
+from survey.analysis.exact import _quiet_highs
+from survey.analysis.grid import Grid
+
+
+def indicator_relations(grid: Grid):
+    """Member rows (rel, cell, coef) over one indicator's cells node * per + local column."""
+    lay = grid.layout
+    per, n = lay.per_ind, grid.n
+    local_dim = lay.col_dim[:per]
+    rel, cell, coef = [], [], []
+    r = 0
+    for d in range(1, len(lay.dims)):
+        members = np.flatnonzero(local_dim == d)
+        rows = r + np.arange(n)
+        rel += [rows, np.repeat(rows, len(members))]
+        cell += [np.arange(n) * per, (np.arange(n)[:, None] * per + members).ravel()]
+        coef += [np.ones(n, np.int8), -np.ones(n * len(members), np.int8)]
+        r += n
+    parent = grid.tree.parent
+    internal = np.unique(parent[parent >= 0])
+    ipos = np.full(n, -1, np.int64)
+    ipos[internal] = np.arange(len(internal))
+    cols = np.arange(per)
+    child = np.flatnonzero(parent >= 0)
+    rel += [r + (ipos[internal][:, None] * per + cols).ravel(), r + (ipos[parent[child]][:, None] * per + cols).ravel()]
+    cell += [(internal[:, None] * per + cols).ravel(), (child[:, None] * per + cols).ravel()]
+    coef += [np.ones(len(internal) * per, np.int8), -np.ones(len(child) * per, np.int8)]
+    r += len(internal) * per
+    return np.concatenate(rel), np.concatenate(cell), np.concatenate(coef).astype(np.float64), r
+
+
+def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndarray, targets: np.ndarray,
+              p: int, rels=None) -> np.ndarray:
+    """Exact widths (base, count, complement), each capped at p, of target cells of indicator
+    k (indices node * per + local column), with `unknown` (bool, n * per) the cells free to
+    move. Returns an (n_targets, 3) int array."""
+    per = grid.layout.per_ind
+    cols = k * per + np.arange(per)
+    X = x[:, cols].ravel().astype(np.float64)
+    Y = y[:, cols].ravel().astype(np.float64)
+    S = status[:, cols].ravel()
+    rel, cell, coef, n_rel = rels if rels is not None else indicator_relations(grid)
+    nc = len(X)
+    var = unknown[cell]
+    const_x = np.bincount(rel[~var], weights=coef[~var] * X[cell[~var]], minlength=n_rel)
+    const_y = np.bincount(rel[~var], weights=coef[~var] * Y[cell[~var]], minlength=n_rel)
+    g = sparse.coo_matrix((np.ones(var.sum()), (cell[var], nc + rel[var])), shape=(nc + n_rel,) * 2)
+    _, lab = connected_components(g, directed=False)
+    lower = np.where(S == 2, bounds.min_cell, 0).astype(np.float64)
+    top = float(max(1.0, X.max(initial=0))) * 4
+    upper = np.minimum(np.asarray(bounds.upper(S), dtype=np.float64), top)
+    out = np.zeros((len(targets), 3), np.int64)
+    for b in np.unique(lab[targets]):
+        vars_ = np.flatnonzero(unknown & (lab[:nc] == b))
+        pos = np.full(nc, -1, np.int64)
+        pos[vars_] = np.arange(len(vars_))
+        kk = len(vars_)
+        mem = var & (lab[nc + rel] == b)
+        rids, r_loc = np.unique(rel[mem], return_inverse=True)
+        A = sparse.csr_matrix((coef[mem], (r_loc, pos[cell[mem]])), shape=(len(rids), kk))
+        M = sparse.vstack([sparse.block_diag([A, A]), sparse.hstack([-sparse.identity(kk), sparse.identity(kk)])],
+                          format="csc")
+        rhs = np.r_[-const_x[rids], -const_y[rids]]
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = 2 * kk, M.shape[0]
+        lp.col_cost_ = np.zeros(2 * kk)
+        lp.col_lower_ = np.r_[lower[vars_], np.zeros(kk)]
+        lp.col_upper_ = np.r_[upper[vars_], upper[vars_]]
+        lp.row_lower_ = np.r_[rhs, np.full(kk, -highspy.kHighsInf)]
+        lp.row_upper_ = np.r_[rhs, np.zeros(kk)]
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = 2 * kk, M.shape[0]
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = M.indptr, M.indices, M.data
+        h = _quiet_highs()
+        h.passModel(lp)
+        idx = np.arange(2 * kk, dtype=np.int32)
+        for ti in np.flatnonzero(lab[targets] == b):
+            j = pos[targets[ti]]
+            for q, (a_, b_) in enumerate(((j, -1), (kk + j, -1), (j, kk + j))):
+                ends = []
+                for sign in (1.0, -1.0):
+                    c = np.zeros(2 * kk)
+                    c[a_] = sign
+                    if b_ >= 0:
+                        c[b_] = -sign
+                    h.changeColsCost(2 * kk, idx, c)
+                    h.run()
+                    st = h.getModelStatus()
+                    if st == highspy.HighsModelStatus.kUnbounded:
+                        ends.append(-np.inf * sign)
+                    elif st == highspy.HighsModelStatus.kOptimal:
+                        ends.append(sign * h.getInfo().objective_function_value)
+                    else:
+                        raise RuntimeError(f"audit LP failed: {h.modelStatusToString(st)}")
+                width = ends[1] - ends[0]
+                out[ti, q] = p if not np.isfinite(width) else min(p, int(np.floor(width + 1e-7)))
+    return out
+
+
+def subtree_unknowns(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+    """Unknowns for cells at `nodes`: every suppressed cell of indicator k (in `columns`, local
+    indices; all of them if None) below the lowest ancestor of each node whose cells in those
+    columns are all published (or the wave). Holding a published cell fixed loses nothing, so
+    within the columns this is exact; outside them the cells stay at their true values."""
+    per = grid.layout.per_ind
+    parent = grid.tree.parent
+    keep = np.ones(per, bool) if columns is None else np.isin(np.arange(per), columns)
+    sup = (status[:, k * per:(k + 1) * per] != OK) & keep[None, :]
+    any_sup = sup.any(1)
+    tops = np.zeros(grid.n, bool)
+    wave = np.zeros(grid.n, bool)
+    for u in nodes:
+        t = parent[u] if parent[u] >= 0 else u
+        while any_sup[t] and parent[t] >= 0:
+            t = parent[t]
+        tops[t] = True
+        if any_sup[t] and parent[t] < 0:
+            wave[t] = True                       # up to the wave, itself free (nothing above)
+    below = np.zeros(grid.n, bool)
+    for v in range(grid.n):                      # parents come before children
+        if parent[v] >= 0 and (tops[parent[v]] or below[parent[v]]):
+            below[v] = True
+    below |= wave
+    below[np.asarray(nodes)] = True
+    return (sup & below[:, None]).ravel()

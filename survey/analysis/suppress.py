@@ -1,0 +1,300 @@
+"""Disclosure control of a whole release (survey.analysis.grid), proven cell by cell.
+
+1. Primary: the caller's pattern (bases under N, the optional count rule), plus every cell
+   suppressed in an earlier release of the wave (monotone).
+2. Organisation totals: in every column of totals, a relation holding exactly one
+   suppressed total gets its cheapest sibling total suppressed too (the only way to shield
+   a total under N).
+3. Groups, one (indicator, characteristic) at a time, with every organisation total taken
+   as known to the attacker (so whatever is safe here is safe in the whole release): each
+   suppressed cell must be able to rise and fall, in its count and in its complement, by
+   the required width, proven by max-flow on the table's network (survey.analysis.flows);
+   where it cannot, the cheapest path that frees it is suppressed.
+4. Suppressed organisation totals, in the whole release: each must lie on a move of a
+   respondent between two sibling organisations (survey.analysis.certify, M2); where none
+   exists, groups at a sibling are suppressed to make one, and 3 runs again.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from survey.analysis import flows, lpcheck
+from survey.analysis.certify import (BIG, Bounds, _m2, _sibling_leaf_pairs, requirements, rooms)
+from survey.analysis.engine import OK, PRIMARY, SECONDARY, AuditReport
+from survey.analysis.grid import Grid
+
+MAX_VISIT = 200_000     # nodes one augmenting-path search may visit (larger: not proven)
+
+
+def total_pass(grid: Grid, status: np.ndarray, cost: np.ndarray) -> int:
+    """Column relations of organisation totals: never exactly one suppressed."""
+    added = 0
+    ac = grid.all_cols
+    for _ in range(100):
+        new = 0
+        for lev in grid.levels:
+            sup = status[:, ac] != OK
+            sc = sup[lev.children]
+            cnt = np.add.reduceat(sc.astype(np.int32), lev.starts, axis=0) + sup[lev.parents]
+            single = cnt == 1
+            if not single.any():
+                continue
+            cand = np.where(~sc & single[lev.slot], cost[lev.children][:, ac], np.inf)
+            segmin = np.minimum.reduceat(cand, lev.starts, axis=0)
+            eq = (cand == segmin[lev.slot]) & np.isfinite(cand)
+            cs = np.cumsum(eq, axis=0, dtype=np.int32)
+            before = np.vstack([np.zeros((1, cs.shape[1]), np.int32), cs[lev.starts[1:] - 1]])
+            r, c = np.nonzero(eq & ((cs - before[lev.slot]) == 1))
+            status[lev.children[r], ac[c]] = SECONDARY
+            new += len(r)
+        added += new
+        if new == 0:
+            break
+    return added
+
+
+def _capacities(x, y, status, bounds, p):
+    """Residual capacities, (3, 2 n): layers y, z, s; edge 2a rise, 2a+1 fall; as the cells
+    are (0 on published cells) and as they would be if every published cell were a
+    secondary suppression; capped at p."""
+    z = x - y
+    pub = status == OK
+    r = np.zeros((3, 2 * len(x)), np.int64)
+    r_all = np.zeros((3, 2 * len(x)), np.int64)
+    for L, v in enumerate((y, z)):
+        up, dn = rooms(x, v, status, bounds)
+        r[L, 0::2] = np.clip(np.where(pub, 0, up), 0, p)
+        r[L, 1::2] = np.clip(np.where(pub, 0, dn), 0, p)
+        r_all[L, 0::2] = np.clip(np.where(pub, BIG - x, up), 0, p)
+        r_all[L, 1::2] = np.clip(np.where(pub, np.minimum(v, x - bounds.min_cell), dn), 0, p)
+    # swaps: the count rises as far as the complement can fall, and falls as far as itself
+    r_all[2, 0::2] = np.clip(z, 0, p)
+    r_all[2, 1::2] = np.clip(y, 0, p)
+    r[2] = np.where(np.repeat(pub, 2), 0, r_all[2])
+    # per-cell resources (base headroom, base floor, count, complement) for joint moves
+    ux_all = np.where(pub, BIG - x, bounds.upper(status) - x)
+    dx_all = np.where(pub, x - bounds.min_cell, x - bounds.lower(status))
+    res_all = np.clip(np.stack([ux_all, dx_all, y, z]), 0, p).astype(np.int64)
+    res = np.where(pub[None, :], 0, res_all)
+    return r, r_all, res, res_all
+
+
+def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets: dict,
+                   memo: dict) -> tuple[int, list]:
+    """Step 3 for every (indicator, characteristic) whose cells changed since the last call
+    (memo keeps each table's last pattern and failures); returns (cells added, unprotected)."""
+    req = requirements(grid, x, y, status, p)
+    added, failures = 0, []
+    depth = grid.depth
+    for di, cols in enumerate(grid.dim_cols):
+        m = cols.shape[1]
+        net = nets.setdefault(m, flows.network(grid, m))
+        v_of = np.repeat(np.arange(grid.n), m)
+        for k in range(cols.shape[0]):
+            cc = cols[k]
+            key = (di, k)
+            seen = memo.get(key)
+            if seen is not None and np.array_equal(seen[0], status[:, cc]):
+                failures += seen[1]
+                continue
+            X, Y = x[:, cc].ravel(), y[:, cc].ravel()
+            S = status[:, cc].ravel()
+            sup = S != OK
+            if not sup.any():
+                continue
+            r, r_all, res, res_all = _capacities(X, Y, S, bounds, p)
+            arcs = np.flatnonzero(sup)
+            # sensitive cells first, the finest level first, then the rest
+            order = arcs[np.lexsort((-depth[v_of[arcs]], S[arcs] != PRIMARY))]
+            sup_new = sup.copy()
+            rq = np.stack([req.x[:, cc].ravel(), req.y[:, cc].ravel(), req.z[:, cc].ravel()], 1)
+            failed = flows.repair(order, rq, net.adj_start, net.adj_edge, net.tail, net.head, r, r_all,
+                                  res, res_all, sup_new, cost[:, cc].ravel().astype(np.float64), p, MAX_VISIT)
+            new = sup_new & ~sup
+            if new.any():
+                S = np.where(new, SECONDARY, S)
+                status[:, cc] = S.reshape(grid.n, m)
+                added += int(new.sum())
+            mine = [(int(v_of[a]), int(cc[a % m])) for a in failed]
+            failures += mine
+            memo[key] = (status[:, cc].copy(), mine)
+    return added, failures
+
+
+def uncertified_totals(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs) -> np.ndarray:
+    """Suppressed organisation totals without an M2 move wide enough (bool, nodes x columns)."""
+    req = requirements(grid, x, y, status, p)
+    ac = grid.all_cols
+    bad = np.zeros(status.shape, bool)
+    sup = status != OK
+    widths = {}
+    for name, v in (("y", y), ("z", x - y)):
+        up, dn = rooms(x, v, status, bounds)
+        rise = np.zeros(status.shape, np.int8)
+        fall = np.zeros(status.shape, np.int8)
+        for a in range(1, p + 1):
+            plus, minus = _m2(grid, sup, up, dn, a, 0, pairs)
+            rise = np.where(plus, np.int8(a), rise)
+            fall = np.where(minus, np.int8(a), fall)
+        widths[name] = (rise, fall)
+    (yu, yd), (zu, zd) = widths["y"], widths["z"]
+    wx = np.maximum(yu, zu) + np.maximum(yd, zd)
+    ok = (yu + yd >= req.y) & (zu + zd >= req.z) & (wx >= req.x)
+    bad[:, ac] = sup[:, ac] & ~ok[:, ac]
+    return bad
+
+
+def complete_totals(grid: Grid, x, status, bad, pairs) -> int:
+    """For each uncertified leaf total: at a sibling leaf whose total is suppressed, in every
+    characteristic, suppress the group that is largest at the leaf itself (so the two share
+    a group that can give and take a respondent). Returns cells added."""
+    u, v = pairs
+    ac = grid.all_cols
+    if len(u) == 0:
+        return 0
+    need = bad[u[:, None], ac[None, :]] & (status[v[:, None], ac[None, :]] != OK)
+    r, k = np.nonzero(need)
+    if len(r) == 0:
+        return 0
+    key = u[r] * len(ac) + k
+    _, first = np.unique(key, return_index=True)
+    r, k = r[first], k[first]
+    added = 0
+    for cols in grid.dim_cols:
+        cc = cols[k]
+        g = np.argmax(x[u[r][:, None], cc], axis=1)
+        tgt = cc[np.arange(len(r)), g]
+        new = status[v[r], tgt] == OK
+        status[v[r][new], tgt[new]] = SECONDARY
+        added += int(new.sum())
+    return added
+
+
+def open_parents(grid: Grid, status, cells, totals: bool = False) -> int:
+    """For each cell (node, column) still too narrow: suppress every published group cell of
+    its characteristic (of every characteristic, for a total) at its parent, so the columns
+    above it can move; with `totals` (the last resort, for tables too thin for anything
+    else), the parent's organisation total as well. Returns cells added."""
+    lay = grid.layout
+    per = lay.per_ind
+    parent = grid.tree.parent
+    added = 0
+    for node, col in cells:
+        p_ = parent[node] if parent[node] >= 0 else node
+        k, d = lay.col_ind[col], lay.col_dim[col]
+        local = lay.col_dim[:per]
+        targets = k * per + np.flatnonzero((local == d) if d != 0 else (local != 0))
+        if totals and (parent == parent[p_]).sum() > 1:     # an only child's total is its parent's
+            targets = np.r_[k * per, targets]
+        new = targets[status[p_, targets] == OK]
+        status[p_, new] = SECONDARY
+        added += len(new)
+        if totals and d != 0 and status[node, k * per] == OK and (parent == parent[node]).sum() > 1:
+            # a row whose published total and status bounds pin it: free the total itself
+            status[node, k * per] = SECONDARY
+            added += 1
+    return added
+
+
+def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells) -> set:
+    """The cells (node, column) that linear programming, too, finds pinned or too narrow."""
+    if not cells:
+        return set()
+    lay = grid.layout
+    per = lay.per_ind
+    req = requirements(grid, x, y, status, p)
+    rels = lpcheck.indicator_relations(grid)
+    cells = np.array(sorted(cells), dtype=np.int64).reshape(-1, 2)
+    bad = set()
+    for k in np.unique(lay.col_ind[cells[:, 1]]):
+        mine = cells[lay.col_ind[cells[:, 1]] == k]
+        local = mine[:, 1] - k * per
+        sup = (status[:, k * per:(k + 1) * per] != OK)
+        # a total, or a group whose organisation total is suppressed too: everything below
+        # the parent, every characteristic, totals free; any other group: its
+        # characteristic below its grandparent, totals known
+        coupled = (lay.col_dim[mine[:, 1]] == 0) | (status[mine[:, 0], k * per] != OK)
+        dim = np.where(coupled, -1, lay.col_dim[mine[:, 1]])
+        groups = []
+        for d in np.unique(dim):
+            sel = dim == d
+            if d < 0:
+                unknown = lpcheck.subtree_unknowns(grid, k, status, mine[sel, 0])
+            else:
+                unknown = lpcheck.subtree_unknowns(grid, k, status, mine[sel, 0],
+                                                   columns=np.flatnonzero(lay.col_dim[:per] == d))
+            t = mine[sel, 0] * per + local[sel]
+            w = lpcheck.lp_widths(grid, k, x, y, status, bounds, unknown, t, p, rels)
+            nodes, cs = mine[sel, 0], mine[sel, 1]
+            short = (w[:, 0] < req.x[nodes, cs]) | (w[:, 1] < req.y[nodes, cs]) | (w[:, 2] < req.z[nodes, cs])
+            groups.append(set(map(tuple, np.stack([nodes[short], cs[short]], 1).tolist())))
+        for g_ in groups:
+            bad |= g_
+    return bad
+
+
+def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, cost: np.ndarray, *,
+                 previous: np.ndarray | None = None, min_cell: int = 11, count_rule: bool = False,
+                 protection: float = 2.0, max_rounds: int = 10):
+    """Status (OK / PRIMARY / SECONDARY per cell, nodes x columns) and an AuditReport whose
+    failures list every suppressed cell left without proof (the release must then not be
+    published)."""
+    x = np.asarray(x, dtype=np.int64)
+    y = np.asarray(y, dtype=np.int64)
+    if (y < 0).any() or (y > x).any():
+        raise ValueError("counts must satisfy 0 <= count <= base in every cell")
+    status = np.where(primary, PRIMARY, OK).astype(np.int8)
+    if previous is not None:
+        status[previous & (status == OK)] = SECONDARY
+    bounds = Bounds(int(min_cell), bool(count_rule))
+    p = max(1, int(math.ceil(float(protection))))
+    pairs = _sibling_leaf_pairs(grid)
+    report = AuditReport(method="certificates")
+    nets: dict = {}
+    memo: dict = {}
+    failures: list = []
+    bad_totals = np.zeros(status.shape, bool)
+    for rnd in range(1, max_rounds + 1):
+        report.rounds = rnd
+        report.added_by_audit += total_pass(grid, status, cost)
+        added, failures = protect_groups(grid, x, y, status, cost, bounds, p, nets, memo)
+        report.added_by_audit += added
+        bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs)
+        if not bad_totals.any():
+            if added == 0 or not failures:
+                break
+            continue
+        more = complete_totals(grid, x, status, bad_totals, pairs)
+        report.added_by_audit += more
+        if more == 0 and added == 0:
+            break
+    for attempt in range(4):
+        left = set(failures) | set(map(tuple, np.argwhere(bad_totals).tolist()))
+        report.lp_checked += len(left)
+        fail_cells = exact_check(grid, x, y, status, bounds, p, left)
+        if not fail_cells or attempt == 3:
+            break
+        # free the columns above each cell still too narrow, then prove everything again
+        report.added_by_audit += open_parents(grid, status, fail_cells, totals=attempt >= 1)
+        for _ in range(max_rounds):
+            report.added_by_audit += total_pass(grid, status, cost)
+            added, failures = protect_groups(grid, x, y, status, cost, bounds, p, nets, memo)
+            report.added_by_audit += added
+            bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs)
+            more = complete_totals(grid, x, status, bad_totals, pairs) if bad_totals.any() else 0
+            report.added_by_audit += more
+            if added == 0 and more == 0:
+                break
+    sup = status != OK
+    report.cells_checked = int(sup.sum())
+    report.unprotected = len(fail_cells)
+    report.certified = report.cells_checked - report.unprotected
+    report.suppressed = int(sup.sum())
+    report.primary = int((status == PRIMARY).sum())
+    report.secondary = int((status == SECONDARY).sum())
+    report.failures = [{"cell": int(n_ * status.shape[1] + c_), "node": int(n_), "column": int(c_),
+                        "reason": "no move found that keeps it from being pinned"}
+                       for n_, c_ in sorted(fail_cells)]
+    return status, report

@@ -1,0 +1,189 @@
+"""Certificates are proofs: how far the max-flow certificates (survey.analysis.flows) say a
+suppressed base, count or complement can be raised or lowered is never more than what an
+independent exact attacker finds: linear programming over every published number, the
+relations, 0 <= count <= base and the bounds the status words give away, with the
+organisation totals free where they are suppressed (the certificates hold them fixed, which
+can only narrow what they find).
+
+Random trees, consistent random data and arbitrary suppression patterns (not only the
+engine's), so the search is tested on patterns it would never produce as well."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings, strategies as st
+from scipy.optimize import linprog
+
+from survey.analysis import flows
+from survey.analysis.certify import Bounds, requirements
+from survey.analysis.engine import OK, PRIMARY, SECONDARY
+from survey.analysis.grid import make_grid
+from survey.analysis.structure import make_layout, org_tree, rollup_matrix
+from survey.analysis.suppress import MAX_VISIT, _capacities
+
+N = 5          # minimum cell for these small worlds
+
+
+def world(draw, dims):
+    """A random tree (wave > ICS > 1-3 PCNs > 1-3 practices), leaf data consistent across
+    characteristics, rolled up: returns tree, layout, base, count."""
+    orgs = [("I1", "ICS", "ics", None)]
+    leaves = []
+    for n in range(draw(st.integers(1, 3))):
+        orgs.append((f"N{n}", f"PCN {n}", "pcn", "I1"))
+        for k in range(draw(st.integers(1, 3))):
+            orgs.append((f"P{n}{k}", "practice", "practice", f"N{n}"))
+            leaves.append(f"P{n}{k}")
+    frame = pd.DataFrame(orgs, columns=["code", "name", "level", "parent_code"])
+    tree = org_tree(frame, leaves)
+    layout = make_layout(["ind"], dims)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    S, leaf_nodes = rollup_matrix(tree)
+    lb = np.zeros((len(leaf_nodes), layout.n_cols))
+    lc = np.zeros_like(lb)
+    for j in range(len(leaf_nodes)):
+        people = int(rng.integers(0, 14))
+        yes = rng.random(people) < rng.uniform(0, 1)
+        lb[j, 0], lc[j, 0] = people, yes.sum()
+        for d in range(1, len(dims)):
+            cols = np.flatnonzero(layout.col_dim == d)
+            g = rng.choice(len(cols), size=people, p=rng.dirichlet(np.ones(len(cols))))
+            lb[j, cols] = np.bincount(g, minlength=len(cols))
+            lc[j, cols] = np.bincount(g, weights=yes, minlength=len(cols))
+    base, count = np.asarray(S @ lb), np.asarray(S @ lc)
+    return tree, layout, base.astype(np.int64), count.astype(np.int64)
+
+
+def exact_intervals(tree, layout, base, count, status):
+    """(lo, hi) of base, count and complement of every suppressed cell, by LP over the leaf
+    cells: variables y and z (count and complement) per leaf and column."""
+    S, leaf_nodes = rollup_matrix(tree)
+    S = S.toarray()
+    n_l, C = len(leaf_nodes), layout.n_cols
+    nv = 2 * n_l * C
+
+    def var(layer, leaf, col):
+        return (layer * n_l + leaf) * C + col
+
+    eq, rhs, ub, ubr = [], [], [], []
+    for leaf in range(n_l):                      # All = sum of groups, per characteristic
+        for d in range(1, len(layout.dims)):
+            for layer in (0, 1):
+                row = np.zeros(nv)
+                row[var(layer, leaf, 0)] = 1
+                for c in np.flatnonzero(layout.col_dim == d):
+                    row[var(layer, leaf, c)] = -1
+                eq.append(row); rhs.append(0)
+    z = base - count
+    targets = {}
+    for node in range(tree.n):
+        for col in range(C):
+            rows = {}
+            for layer in (0, 1):
+                row = np.zeros(nv)
+                for leaf in np.flatnonzero(S[node]):
+                    row[var(layer, leaf, col)] = 1
+                rows[layer] = row
+            if status[node, col] == OK:
+                eq += [rows[0], rows[1]]; rhs += [count[node, col], z[node, col]]
+                continue
+            both = rows[0] + rows[1]
+            if status[node, col] == PRIMARY:
+                ub.append(both); ubr.append(N - 1)
+            else:
+                ub.append(-both); ubr.append(-N)
+            targets[(node, col)] = (both, rows[0], rows[1])
+    out = {}
+    for key, objs in targets.items():
+        ends = []
+        for c in objs:
+            lo = linprog(c, A_eq=np.array(eq), b_eq=rhs, A_ub=np.array(ub), b_ub=ubr, bounds=(0, None), method="highs")
+            hi = linprog(-c, A_eq=np.array(eq), b_eq=rhs, A_ub=np.array(ub), b_ub=ubr, bounds=(0, None), method="highs")
+            assert lo.status == 0, lo.message
+            ends.append((lo.fun, np.inf if hi.status == 3 else -hi.fun))
+        out[key] = ends
+    return out
+
+
+@st.composite
+def patterns(draw, dims):
+    tree, layout, base, count = world(draw, dims)
+    flip = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).random(base.shape) < draw(st.floats(0, 0.6))
+    sup = (base < N) | flip
+    status = np.where(sup, np.where(base < N, PRIMARY, SECONDARY), OK).astype(np.int8)
+    return tree, layout, base, count, status
+
+
+def certified(grid, base, count, status, p=2):
+    """(node, col) -> (3, 2) array: proven rise and fall of base, count and complement."""
+    bounds = Bounds(N, False)
+    out = {}
+    for cols in grid.dim_cols:
+        m = cols.shape[1]
+        net = flows.network(grid, m)
+        cc = cols[0]
+        X, Y, S = base[:, cc].ravel(), count[:, cc].ravel(), status[:, cc].ravel()
+        r, _, res, _ = _capacities(X, Y, S, bounds, p)
+        arcs = np.flatnonzero(S != OK)
+        w = flows.certify3(arcs, net.adj_start, net.adj_edge, net.tail, net.head, r, res, p, MAX_VISIT)
+        for a, wa in zip(arcs, w):
+            out[(a // m, cc[a % m])] = wa
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_claimed_moves_never_exceed_the_exact_intervals(small_dims, data):
+    tree, layout, base, count, status = data.draw(patterns(small_dims))
+    grid = make_grid(tree, layout)
+    claims = certified(grid, base, count, status)
+    exact = exact_intervals(tree, layout, base, count, status)
+    for (node, col), w in claims.items():
+        values = (base[node, col], count[node, col], base[node, col] - count[node, col])
+        for q in range(3):
+            lo, hi = exact[(node, col)][q]
+            assert values[q] + w[q, 0] <= hi + 1e-6, (node, col, q, "rise")
+            assert values[q] - w[q, 1] >= lo - 1e-6, (node, col, q, "fall")
+
+
+def test_a_rectangle_is_found_and_measured(small_dims):
+    """Two practices, two suppressed groups each: the four cells form one rectangle, and a
+    count of 0 can rise as far as the other counts can fall."""
+    orgs = pd.DataFrame([("I1", "ICS", "ics", None), ("N0", "PCN", "pcn", "I1"),
+                         ("P0", "p", "practice", "N0"), ("P1", "p", "practice", "N0")],
+                        columns=["code", "name", "level", "parent_code"])
+    tree = org_tree(orgs, ["P0", "P1"])
+    layout = make_layout(["ind"], {k: small_dims[k] for k in ("all", "disability")})
+    grid = make_grid(tree, layout)
+    # columns: All, Disabled, Non-disabled, Not stated; rows: wave, ICS, PCN, P0, P1
+    base = np.array([[24, 6, 18, 0]] * 3 + [[12, 3, 9, 0], [12, 3, 9, 0]], np.int64)
+    count = np.array([[7, 3, 4, 0]] * 3 + [[3, 0, 3, 0], [4, 3, 1, 0]], np.int64)
+    status = np.zeros(base.shape, np.int8)
+    status[3:, 1:3] = [[PRIMARY, SECONDARY], [PRIMARY, SECONDARY]]
+    w = certified(grid, base, count, status)
+    # P0 Disabled: base 3 (primary: at most 4), count 0, complement 3. The base can rise to
+    # 4 and fall to 2 (P1's Disabled then reaches its own bound of 4); the count can rise
+    # (P1 gives its counts), not fall; the complement falls, but cannot rise (P1 has none)
+    rise, fall = w[(3, 1)][:, 0], w[(3, 1)][:, 1]
+    assert rise.tolist() == [1, 2, 0] and fall.tolist() == [1, 0, 2]
+    exact = exact_intervals(tree, layout, base, count, status)[(3, 1)]
+    assert exact == [(2.0, 4.0), (0.0, 3.0), (0.0, 3.0)]
+
+
+def test_requirements_are_capped_by_published_totals_and_group_size(small_dims):
+    orgs = pd.DataFrame([("I1", "ICS", "ics", None), ("N0", "PCN", "pcn", "I1"),
+                         ("P0", "p", "practice", "N0"), ("P1", "p", "practice", "N0")],
+                        columns=["code", "name", "level", "parent_code"])
+    tree = org_tree(orgs, ["P0", "P1"])
+    layout = make_layout(["ind"], small_dims)
+    grid = make_grid(tree, layout)
+    base = np.full((tree.n, layout.n_cols), 3, np.int64)
+    base[:, 1] = 1
+    count = np.zeros_like(base)
+    status = np.full(base.shape, PRIMARY, np.int8)
+    status[0] = OK                                   # the wave row is published, count 0
+    req = requirements(grid, base, count, status, 2)
+    assert (req.y[1:] == 0).all()                       # under a published count of 0
+    assert (req.x[1:, 2:] == 2).all()                   # the protection level...
+    assert (req.x[1:, 1] == 1).all()                    # ...but never wider than a published total
+    assert (req.z[1:, 1] == 1).all() and (req.z[1:, 2] == 2).all()   # at most the group's size
