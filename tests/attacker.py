@@ -12,10 +12,13 @@ group, All) cell, and each leaf's number of answers. Known, and used:
 - published answer counts of the response rates, at every level;
 - with use_status: what a status says, "primary" means fewer than N (the rule is
   published; count rule off), "secondary" means at least N (else it would have been
-  primary). The core's audit does not model this yet (see the xfail test).
+  primary).
 A suppressed number is recovered if its range holds a single integer, unless it is a
 zero that a published zero above it already states (a PCN's published count of 0 says
-that each of its practices has 0: nothing about anyone beyond the published figure).
+that each of its practices has 0: nothing about anyone beyond the published figure), or
+a zero of a group that is empty in the whole wave (`empty_groups`, (indicator,
+dimension, group) from the true counts: that nobody in the wave belongs to the group says
+nothing about anyone).
 """
 from __future__ import annotations
 
@@ -72,7 +75,7 @@ class System:
 
 
 def attack(cells: list[dict], rates: list[dict], parent: dict[str, str | None], canon: dict[str, str],
-           min_cell: int, use_status: bool = False) -> list[str]:
+           min_cell: int, use_status: bool = False, empty_groups=frozenset()) -> list[str]:
     """Returns a description of every suppressed number pinned to one value (empty = safe)."""
     leaves_below: dict[str, list[str]] = defaultdict(list)
     has_child = {p for p in parent.values() if p}
@@ -154,13 +157,17 @@ def attack(cells: list[dict], rates: list[dict], parent: dict[str, str | None], 
                 s.le(terms, min_cell - 1)
             elif use_status:
                 s.le({j: -1.0 for j in terms}, -min_cell)
+        ranges = {}
         for key, b_terms, c_terms in suppressed:
             for what, terms in (("base", b_terms), ("count", c_terms)):
-                lo, hi = s.solve_range(terms)
-                if np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) < 1:
-                    if abs(hi) < 1e-6 and implied_by_published_zero(*key, what):
-                        continue      # a published 0 above it says as much: nobody to protect
-                    pinned.append(f"{k} {key} {what} pinned to [{lo:.3f}, {hi:.3f}]")
+                ranges[(key, what)] = s.solve_range(terms)
+        for (key, what), (lo, hi) in ranges.items():
+            if np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) < 1:
+                if abs(hi) < 1e-6 and implied_by_published_zero(*key, what):
+                    continue      # a published 0 above it says as much: nobody to protect
+                if abs(hi) < 1e-6 and (k, key[1], key[2]) in empty_groups:
+                    continue      # nobody in the group anywhere in the wave: nothing to protect
+                pinned.append(f"{k} {key} {what} pinned to [{lo:.3f}, {hi:.3f}]")
     # the response counts themselves
     s = System()
     for leaf in leaves:

@@ -64,6 +64,10 @@ def protect_rates(invited: pd.Series, answered: pd.Series, orgs: pd.DataFrame, p
             children.setdefault(int(parent), []).append(node)
     relations = Relations.from_lists([(p, kids) for p, kids in children.items()])
     primary = node_ans < params.min_cell
+    # counts that would bound a hidden total too closely are hidden as well; they are not
+    # under N, so their status says "secondary" (a status word must never lie: "primary"
+    # tells every reader that the count is under N)
+    shield = np.zeros(tree.n, bool)
     if hidden_totals and hidden_totals["hidden"]:
         bases = hidden_totals["leaf_bases"].reindex(leaf_code).fillna(0)
         node_bases = np.asarray(S @ bases.to_numpy(dtype=np.float64))
@@ -72,13 +76,14 @@ def protect_rates(invited: pd.Series, answered: pd.Series, orgs: pd.DataFrame, p
         for org, ind in hidden_totals["hidden"]:
             i, j = pos.get(org), ind_pos.get(ind)
             if i is not None and j is not None and node_bases[i, j] > node_ans[i] - float(params.protection):
-                primary[i] = True
+                shield[i] = True
+    shield &= ~primary
     forbidden = np.zeros(tree.n, bool)
     forbidden[tree.parent < 0] = True          # the wave's total: never a secondary suppression
-    prev = None
+    prev = shield.copy()
     if previous is not None and len(previous):
         hidden = set(previous.loc[previous["status"].astype(str) != "ok", "org_code"].astype(str))
-        prev = np.array([c in hidden for c in tree.codes], dtype=bool)
+        prev |= np.array([c in hidden for c in tree.codes], dtype=bool)
     prot = protect(node_ans, relations, primary, forbidden=forbidden, previous=prev,
                    protection=float(params.protection))
     if prot.audit.failures:
