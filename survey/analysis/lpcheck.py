@@ -51,10 +51,12 @@ def indicator_relations(grid: Grid):
 
 
 def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndarray, targets: np.ndarray,
-              p: int, rels=None) -> np.ndarray:
+              p: int, rels=None, need: np.ndarray | None = None) -> np.ndarray:
     """Exact widths (base, count, complement), each capped at p, of target cells of indicator
     k (indices node * per + local column), with `unknown` (bool, n * per) the cells free to
-    move. Returns an (n_targets, 3) int array."""
+    move. With `need` ((n_targets, 3) required widths) a quantity needing nothing is not
+    solved, and one whose maximum alone clears its need is not minimised (the width is then
+    reported as the need). Returns an (n_targets, 3) int array."""
     per = grid.layout.per_ind
     cols = k * per + np.arange(per)
     X = x[:, cols].ravel().astype(np.float64)
@@ -95,11 +97,27 @@ def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndar
         h = _quiet_highs()
         h.passModel(lp)
         idx = np.arange(2 * kk, dtype=np.int32)
+        # every optimum is a feasible point: the spread of base, count and complement over
+        # the points found so far (the truth among them) is a proven part of each interval
+        px, py = X[vars_].copy(), Y[vars_].copy()
+        seen = [[px.copy(), px.copy()], [py.copy(), py.copy()], [px - py, px - py]]
         for ti in np.flatnonzero(lab[targets] == b):
             j = pos[targets[ti]]
+            t = targets[ti]
+            truth = (X[t], Y[t], X[t] - Y[t])
             for q, (a_, b_) in enumerate(((j, -1), (kk + j, -1), (j, kk + j))):
+                want = p if need is None else int(need[ti, q])
+                if want <= 0:
+                    out[ti, q] = 0
+                    continue
+                if seen[q][1][j] - seen[q][0][j] >= want - 1e-7:
+                    out[ti, q] = want
+                    continue
                 ends = []
-                for sign in (1.0, -1.0):
+                for sign in (-1.0, 1.0):                 # the maximum first
+                    if sign > 0 and ends and ends[0] - truth[q] >= want - 1e-7:
+                        ends.append(truth[q])             # enough room above the true value
+                        break
                     c = np.zeros(2 * kk)
                     c[a_] = sign
                     if b_ >= 0:
@@ -111,9 +129,13 @@ def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndar
                         ends.append(-np.inf * sign)
                     elif st == highspy.HighsModelStatus.kOptimal:
                         ends.append(sign * h.getInfo().objective_function_value)
+                        sol = np.asarray(h.getSolution().col_value)
+                        for qq, v in enumerate((sol[:kk], sol[kk:], sol[:kk] - sol[kk:])):
+                            np.minimum(seen[qq][0], v, out=seen[qq][0])
+                            np.maximum(seen[qq][1], v, out=seen[qq][1])
                     else:
                         raise RuntimeError(f"audit LP failed: {h.modelStatusToString(st)}")
-                width = ends[1] - ends[0]
+                width = ends[0] - ends[1]
                 out[ti, q] = p if not np.isfinite(width) else min(p, int(np.floor(width + 1e-7)))
     return out
 

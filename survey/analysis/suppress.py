@@ -226,8 +226,9 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells) -> set:
                 unknown = lpcheck.subtree_unknowns(grid, k, status, mine[sel, 0],
                                                    columns=np.flatnonzero(lay.col_dim[:per] == d))
             t = mine[sel, 0] * per + local[sel]
-            w = lpcheck.lp_widths(grid, k, x, y, status, bounds, unknown, t, p, rels)
             nodes, cs = mine[sel, 0], mine[sel, 1]
+            need = np.stack([req.x[nodes, cs], req.y[nodes, cs], req.z[nodes, cs]], 1)
+            w = lpcheck.lp_widths(grid, k, x, y, status, bounds, unknown, t, p, rels, need=need)
             short = (w[:, 0] < req.x[nodes, cs]) | (w[:, 1] < req.y[nodes, cs]) | (w[:, 2] < req.z[nodes, cs])
             groups.append(set(map(tuple, np.stack([nodes[short], cs[short]], 1).tolist())))
         for g_ in groups:
