@@ -105,24 +105,34 @@ def _m2(grid: Grid, sup, up, dn, a: int, b: int, pairs):
     return out
 
 
-def caps(grid: Grid, v: np.ndarray, sup: np.ndarray) -> np.ndarray:
-    """Per cell, the smallest published value (of layer v) of a total containing it: its
-    organisation's total and the same column at every ancestor. No part can exceed it."""
-    pub = np.where(sup, np.inf, v.astype(np.float64))
-    col_min = pub.copy()                      # min over the node and its ancestors, per column
+def max_values(grid: Grid, v, fixed, least: np.ndarray) -> np.ndarray:
+    """Per cell, the largest value (of base, count or complement v) it can take whatever else
+    is suppressed: only published organisation totals (`fixed`) and the status bounds are
+    beyond the suppression's reach. Top down, a cell is at most its parent's largest value
+    minus what its siblings hold at least, and a group at most its organisation's largest
+    total minus what the other groups hold at least (`least`: N for a secondary
+    suppression). No part can exceed this, so no interval can be wider."""
+    lay = grid.layout
     parent = grid.tree.parent
+    per = lay.per_ind
+    mv = np.where(fixed, v.astype(np.float64), np.inf)
+    least = np.where(fixed, v, least).astype(np.float64)
+
+    def rows(nodes):
+        for cols in grid.dim_cols:
+            for k in range(cols.shape[0]):
+                cc = cols[k]
+                lc = least[np.ix_(nodes, cc)]
+                others = lc.sum(1, keepdims=True) - lc
+                mv[np.ix_(nodes, cc)] = np.minimum(mv[np.ix_(nodes, cc)], mv[nodes, k * per][:, None] - others)
+
+    rows(np.flatnonzero(parent < 0))
     for lev in grid.levels:
         ch = lev.children
-        col_min[ch] = np.minimum(col_min[ch], col_min[parent[ch]])
-    above = np.full(pub.shape, np.inf)
-    nonroot = parent >= 0
-    above[nonroot] = col_min[parent[nonroot]]
-    cap = above.copy()
-    layout = grid.layout
-    own_all = col_min[:, layout.col_ind * layout.per_ind]    # each column's All, node and above
-    group = layout.col_dim != 0
-    cap[:, group] = np.minimum(above[:, group], own_all[:, group])
-    return cap
+        seg = np.add.reduceat(least[ch], lev.starts, axis=0)
+        mv[ch] = np.minimum(mv[ch], mv[lev.parents][lev.slot] - (seg[lev.slot] - least[ch]))
+        rows(ch)
+    return mv
 
 
 @dataclass
@@ -132,13 +142,13 @@ class Requirements:
     z: np.ndarray
 
 
-def requirements(grid: Grid, x, y, status, protection: int) -> Requirements:
+def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11) -> Requirements:
     """Width each suppressed base, count and complement must keep. A primary cell with
     respondents (sensitive): the protection level. A secondary cell, or a primary cell with
     none: 1 (never pinned). A count and a complement need no more than the group's size (the
     interval 0..base is complete uncertainty); an empty cell's say nothing more; a group empty
-    in the whole wave has nothing to protect. Each capped by the smallest published total
-    containing it (nothing wider is possible)."""
+    in the whole wave has nothing to protect. Each capped by the largest value the cell can
+    take given what is published (`max_values`): nothing wider is possible."""
     sup = status != OK
     z = x - y
     level = np.where((status == PRIMARY) & (x > 0), protection, 1)
@@ -147,12 +157,19 @@ def requirements(grid: Grid, x, y, status, protection: int) -> Requirements:
     # definition) has nothing to protect: that it is empty tells nothing about anyone
     root = np.flatnonzero(grid.tree.parent < 0)
     level = np.where((x[root] > 0).any(0)[None, :], level, 0)
-    rx = np.minimum(level, caps(grid, x, sup))
+    # never wider than the cell's largest possible value whatever else is suppressed (a part
+    # of a published organisation total, less what the status words say the other parts
+    # hold at least): where nothing is left, no suppression could help
+    fixed = np.zeros(x.shape, bool)
+    fixed[:, grid.all_cols] = ~sup[:, grid.all_cols]
+    least_x = np.where(status == SECONDARY, min_cell, 0)
+    rx = np.minimum(level, np.maximum(max_values(grid, x, fixed, least_x), 0))
     # a count (or complement) is fully uncertain once it could be anything from 0 to the
     # group's size: no need to ask for more than the base itself
     lv = np.minimum(level, x)
-    ry = np.where(x > 0, np.minimum(lv, caps(grid, y, sup)), 0)
-    rz = np.where(x > 0, np.minimum(lv, caps(grid, z, sup)), 0)
+    zero = np.zeros(x.shape)
+    ry = np.where(x > 0, np.minimum(lv, np.maximum(max_values(grid, y, fixed, zero), 0)), 0)
+    rz = np.where(x > 0, np.minimum(lv, np.maximum(max_values(grid, z, fixed, zero), 0)), 0)
     return Requirements(rx.astype(np.int64), ry.astype(np.int64), rz.astype(np.int64))
 
 

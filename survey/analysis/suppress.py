@@ -85,7 +85,7 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
                    memo: dict) -> tuple[int, list]:
     """Step 3 for every (indicator, characteristic) whose cells changed since the last call
     (memo keeps each table's last pattern and failures); returns (cells added, unprotected)."""
-    req = requirements(grid, x, y, status, p)
+    req = requirements(grid, x, y, status, p, bounds.min_cell)
     added, failures = 0, []
     depth = grid.depth
     for di, cols in enumerate(grid.dim_cols):
@@ -125,7 +125,7 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
 
 def uncertified_totals(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs) -> np.ndarray:
     """Suppressed organisation totals without an M2 move wide enough (bool, nodes x columns)."""
-    req = requirements(grid, x, y, status, p)
+    req = requirements(grid, x, y, status, p, bounds.min_cell)
     ac = grid.all_cols
     bad = np.zeros(status.shape, bool)
     sup = status != OK
@@ -204,7 +204,7 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells) -> set:
         return set()
     lay = grid.layout
     per = lay.per_ind
-    req = requirements(grid, x, y, status, p)
+    req = requirements(grid, x, y, status, p, bounds.min_cell)
     rels = lpcheck.indicator_relations(grid)
     cells = np.array(sorted(cells), dtype=np.int64).reshape(-1, 2)
     bad = set()

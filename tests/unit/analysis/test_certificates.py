@@ -170,20 +170,26 @@ def test_a_rectangle_is_found_and_measured(small_dims):
     assert exact == [(2.0, 4.0), (0.0, 3.0), (0.0, 3.0)]
 
 
-def test_requirements_are_capped_by_published_totals_and_group_size(small_dims):
+def test_requirements_are_capped_by_what_is_published_and_the_group_size(small_dims):
     orgs = pd.DataFrame([("I1", "ICS", "ics", None), ("N0", "PCN", "pcn", "I1"),
                          ("P0", "p", "practice", "N0"), ("P1", "p", "practice", "N0")],
                         columns=["code", "name", "level", "parent_code"])
     tree = org_tree(orgs, ["P0", "P1"])
     layout = make_layout(["ind"], small_dims)
     grid = make_grid(tree, layout)
-    base = np.full((tree.n, layout.n_cols), 3, np.int64)
-    base[:, 1] = 1
+    # columns: All | White, BME, Not stated | Disabled, Non-disabled, Not stated
+    leaf = np.array([3, 1, 1, 1, 1, 2, 0], np.int64)
+    base = np.array([2 * leaf] * 3 + [leaf, leaf])          # wave, ICS, PCN, P0, P1
     count = np.zeros_like(base)
     status = np.full(base.shape, PRIMARY, np.int8)
-    status[0] = OK                                   # the wave row is published, count 0
-    req = requirements(grid, base, count, status, 2)
-    assert (req.y[1:] == 0).all()                       # under a published count of 0
-    assert (req.x[1:, 2:] == 2).all()                   # the protection level...
-    assert (req.x[1:, 1] == 1).all()                    # ...but never wider than a published total
-    assert (req.z[1:, 1] == 1).all() and (req.z[1:, 2] == 2).all()   # at most the group's size
+    status[0] = OK                                           # the wave row is published, counts 0
+    req = requirements(grid, base, count, status, 2, min_cell=N)
+    assert (req.y[1:] == 0).all()                            # under a published total count of 0
+    assert req.x[3, 1] == 2                                  # a group of one: the protection level...
+    assert req.z[3, 1] == 1 and req.z[3, 5] == 2             # ...its complement no more than its size
+    assert (req.x[:, 6] == 0).all()                          # nobody in the wave: nothing to protect
+    # a published PCN total of 6 with a sibling known to hold at least 5: at most 1 left
+    status[2, 0] = OK
+    status[4, 0] = SECONDARY
+    req = requirements(grid, base, count, status, 2, min_cell=N)
+    assert req.x[3, 0] == 1

@@ -10,6 +10,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from survey.analysis import ReleaseParams, build_release, finest_cells
+from survey.analysis.release import DisclosureError
 from tests.unit.analysis.attacker import widest_intervals
 from tests.unit.analysis.conftest import profiles
 
@@ -98,7 +99,13 @@ def test_attacker_pins_no_suppressed_cell(indicators, small_dims, wave):
     rows, orgs = wave
     inds = {k: indicators[k] for k in ("wres5", "wdes4i", "wres7")}
     cells = finest_cells(profiles(rows, inds), inds, small_dims)
-    rel = build_release(cells, orgs, ReleaseParams(), indicators=inds, dimensions=small_dims)
+    try:
+        rel = build_release(cells, orgs, ReleaseParams(), indicators=inds, dimensions=small_dims)
+    except DisclosureError:
+        # nothing is published at all: safe. Tiny waves (a dozen people in a chain of single
+        # organisations) can leave a number no suppression can shield without hiding the
+        # wave's own total; the release is then refused, with a message (see the README)
+        return
     assert rel.audit.passed
     t = rel.table
     truth = cells.assign(org_code=cells.org_code.astype(str))
@@ -123,6 +130,10 @@ def test_attacker_pins_no_suppressed_cell(indicators, small_dims, wave):
     for (_, org, dim), grp in t[t.dimension != "all"].groupby(["indicator", "org_code", "dimension"], observed=True):
         total = t[(t.indicator == grp.indicator.iloc[0]) & (t.org_code == org) & (t.dimension == "all")]
         n_hidden = (grp.status != "ok").sum() + (total.status != "ok").sum()
+        if n_hidden == 1 and (grp.status != "ok").any():
+            hidden = grp[grp.status != "ok"].iloc[0]
+            if _true_base(truth, orgs, hidden.indicator, "ALL", dim, hidden.group) == 0:
+                continue      # a group empty in the whole wave: nothing to shield
         assert n_hidden != 1
 
 
