@@ -211,7 +211,6 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells) -> set:
     for k in np.unique(lay.col_ind[cells[:, 1]]):
         mine = cells[lay.col_ind[cells[:, 1]] == k]
         local = mine[:, 1] - k * per
-        sup = (status[:, k * per:(k + 1) * per] != OK)
         # a total, or a group whose organisation total is suppressed too: everything below
         # the parent, every characteristic, totals free; any other group: its
         # characteristic below its grandparent, totals known
