@@ -131,9 +131,15 @@ def app_config(tmp_path, database_url):
 
 class FreshContextClient(FlaskClient):
     """Each request gets its own app context (and so its own `g`, DB session and CSRF
-    token), as in production, even though the `app` fixture keeps one pushed for the test."""
+    token), as in production, even though the `app` fixture keeps one pushed for the test.
+
+    Each response is read to its end and closed before `open` returns, as a WSGI server
+    does: a streamed download left unread would keep its request's database session (and
+    on PostgreSQL its locks) until the garbage collector found it, and the fixture's
+    DROP TABLE at teardown would wait for it for ever."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

@@ -91,13 +91,7 @@ def make_open_link(db, wave: Wave, org: Organisation) -> str:
 # cached CSRF token) would otherwise be shared by every request and every client of a
 # test. Production has a fresh context per request; so do these clients.
 
-from flask.testing import FlaskClient  # noqa: E402
-
-
-class FreshContextClient(FlaskClient):
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
+from tests.conftest import FreshContextClient  # noqa: E402
 
 
 def fresh_client(app) -> FreshContextClient:

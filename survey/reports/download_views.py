@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request, stream_with_context
 
 from survey.auth import staff_required
-from survey.db import get_session
+from survey.db import get_session, session_scope
 from survey.extensions import keyring
 from survey.releases.comments import comment_organisations, read_comments
 from survey.releases.outputs import iter_indicators_csv, rates_csv
@@ -30,7 +30,7 @@ def download(wave_id: int, name: str):
         return refusal
     db = get_session()
     if name == "indicators.csv":
-        data = stream_with_context(iter_indicators_csv(db, wave, release))   # one indicator at a time
+        data = stream_with_context(_indicators_csv(wave, release))   # one indicator at a time
     elif name == "indicators.xlsx":
         data = indicators_xlsx(db, wave, release, labels())
     else:
@@ -39,6 +39,15 @@ def download(wave_id: int, name: str):
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in wave.name)[:60]
     return Response(data, mimetype=FILES[name], headers={
         "Content-Disposition": f'attachment; filename="{safe}-v{release.version}-{name}"'})
+
+
+def _indicators_csv(wave, release):
+    """The CSV's chunks, read on a session of the stream's own. The request's session is
+    closed when the view returns, before the first chunk is sent: reading on it would open
+    a second transaction that nothing closes (on PostgreSQL, locks held until the garbage
+    collector finds it). This one is closed when the stream ends or the client goes."""
+    with session_scope() as session:
+        yield from iter_indicators_csv(session, wave, release)
 
 
 @bp.route("/waves/<int:wave_id>/comments")

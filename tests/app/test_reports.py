@@ -162,6 +162,30 @@ def test_csv_columns_exact_and_suppressed_cells_empty(world, edi_client):
     assert all(int(r["base"]) >= 11 for r in shown)
 
 
+def test_downloads_give_back_their_connections(world, edi_client):
+    """A streamed download reads on a session of its own and closes it when the stream ends
+    or the client goes away: no connection is left checked out (on PostgreSQL one would
+    hold its locks, and DROP or ALTER TABLE would wait for it). The collector is off, so
+    nothing is closed by accident."""
+    import gc
+    pool = world["app"].extensions["survey.engine"].pool
+    w = world["closed"].id
+    world["db"].rollback()              # the fixture's own session gives its connection back
+    gc.collect()
+    gc.disable()
+    try:
+        assert pool.checkedout() == 0
+        for name in ("indicators.csv", "indicators.xlsx", "response_rates.csv"):
+            assert edi_client.get(f"/reports/waves/{w}/download/{name}").status_code == 200
+            assert pool.checkedout() == 0, name
+        half = edi_client.get(f"/reports/waves/{w}/download/indicators.csv", buffered=False)
+        assert next(iter(half.response)).startswith(b"wave,indicator")
+        half.close()                     # the client went away after the first chunk
+        assert pool.checkedout() == 0
+    finally:
+        gc.enable()
+
+
 def test_xlsx_opens_and_shows_stars(world, edi_client):
     w = world["closed"].id
     data = edi_client.get(f"/reports/waves/{w}/download/indicators.xlsx").get_data()
