@@ -137,9 +137,15 @@ def max_values(grid: Grid, v, fixed, least: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Requirements:
+    """Widths each cell must keep: x, y, z for the cells as they are (0 where published);
+    x_if, y_if, z_if what a published cell would need once chosen as a secondary
+    suppression (for the cells a repair adds)."""
     x: np.ndarray
     y: np.ndarray
     z: np.ndarray
+    x_if: np.ndarray
+    y_if: np.ndarray
+    z_if: np.ndarray
 
 
 def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11) -> Requirements:
@@ -148,28 +154,25 @@ def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11) 
     none: 1 (never pinned). A count and a complement need no more than the group's size (the
     interval 0..base is complete uncertainty); an empty cell's say nothing more; a group empty
     in the whole wave has nothing to protect. Each capped by the largest value the cell can
-    take given what is published (`max_values`): nothing wider is possible."""
+    take given the published organisation totals (`max_values`), which are never chosen as
+    secondary suppressions: nothing wider is possible. The cap counts no lower bound that a
+    secondary suppression's status word gives away: those are the engine's choice, and a
+    cell they pin must be shielded otherwise."""
     sup = status != OK
     z = x - y
     level = np.where((status == PRIMARY) & (x > 0), protection, 1)
-    level = np.where(sup, level, 0)
     # a group with nobody in it anywhere in the wave (for WDES 8, "Non-disabled" by its
     # definition) has nothing to protect: that it is empty tells nothing about anyone
     root = np.flatnonzero(grid.tree.parent < 0)
     level = np.where((x[root] > 0).any(0)[None, :], level, 0)
-    # never wider than the cell's largest possible value whatever else is suppressed (a part
-    # of a published organisation total, less what the status words say the other parts
-    # hold at least): where nothing is left, no suppression could help
     fixed = np.zeros(x.shape, bool)
     fixed[:, grid.all_cols] = ~sup[:, grid.all_cols]
-    least_x = np.where(status == SECONDARY, min_cell, 0)
-    rx = np.minimum(level, np.maximum(max_values(grid, x, fixed, least_x), 0))
+    zero = np.zeros(x.shape)
+    rx = np.minimum(level, np.maximum(max_values(grid, x, fixed, zero), 0))
     # a count (or complement) is fully uncertain once it could be anything from 0 to the
     # group's size: no need to ask for more than the base itself
     lv = np.minimum(level, x)
-    zero = np.zeros(x.shape)
     ry = np.where(x > 0, np.minimum(lv, np.maximum(max_values(grid, y, fixed, zero), 0)), 0)
     rz = np.where(x > 0, np.minimum(lv, np.maximum(max_values(grid, z, fixed, zero), 0)), 0)
-    return Requirements(rx.astype(np.int64), ry.astype(np.int64), rz.astype(np.int64))
-
-
+    rx, ry, rz = (a.astype(np.int64) for a in (rx, ry, rz))
+    return Requirements(np.where(sup, rx, 0), np.where(sup, ry, 0), np.where(sup, rz, 0), rx, ry, rz)

@@ -95,8 +95,10 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
         for k in range(cols.shape[0]):
             cc = cols[k]
             key = (di, k)
+            # the requirements of a table depend on its organisation totals too
+            state = np.concatenate([status[:, cc], status[:, grid.all_cols[k]][:, None]], 1)
             seen = memo.get(key)
-            if seen is not None and np.array_equal(seen[0], status[:, cc]):
+            if seen is not None and np.array_equal(seen[0], state):
                 failures += seen[1]
                 continue
             X, Y = x[:, cc].ravel(), y[:, cc].ravel()
@@ -105,21 +107,30 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
             if not sup.any():
                 continue
             r, r_all, res, res_all = _capacities(X, Y, S, bounds, p)
-            arcs = np.flatnonzero(sup)
-            # sensitive cells first, the finest level first, then the rest
-            order = arcs[np.lexsort((-depth[v_of[arcs]], S[arcs] != PRIMARY))]
+            # what each cell needs once suppressed (a published one: as a secondary)
+            rq = np.stack([req.x_if[:, cc].ravel(), req.y_if[:, cc].ravel(), req.z_if[:, cc].ravel()], 1)
             sup_new = sup.copy()
-            rq = np.stack([req.x[:, cc].ravel(), req.y[:, cc].ravel(), req.z[:, cc].ravel()], 1)
-            failed = flows.repair(order, rq, net.adj_start, net.adj_edge, net.tail, net.head, r, r_all,
-                                  res, res_all, sup_new, cost[:, cc].ravel().astype(np.float64), p, MAX_VISIT)
+            arcs = np.flatnonzero(sup)
+            while True:
+                # sensitive cells first, the finest level first, then the rest
+                order = arcs[np.lexsort((-depth[v_of[arcs]], S[arcs] != PRIMARY))]
+                before = sup_new.copy()
+                failed = flows.repair(order, rq, net.adj_start, net.adj_edge, net.tail, net.head, r, r_all,
+                                      res, res_all, sup_new, cost[:, cc].ravel().astype(np.float64), p, MAX_VISIT)
+                fresh = sup_new & ~before
+                if not fresh.any():
+                    break
+                # cells the repairs suppressed were never checked themselves: check them
+                # (and those still short) in turn
+                S = np.where(fresh, SECONDARY, S)
+                arcs = np.union1d(failed, np.flatnonzero(fresh))
             new = sup_new & ~sup
             if new.any():
-                S = np.where(new, SECONDARY, S)
                 status[:, cc] = S.reshape(grid.n, m)
                 added += int(new.sum())
             mine = [(int(v_of[a]), int(cc[a % m])) for a in failed]
             failures += mine
-            memo[key] = (status[:, cc].copy(), mine)
+            memo[key] = (np.concatenate([status[:, cc], status[:, grid.all_cols[k]][:, None]], 1), mine)
     return added, failures
 
 

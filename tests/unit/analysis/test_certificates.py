@@ -188,8 +188,11 @@ def test_requirements_are_capped_by_what_is_published_and_the_group_size(small_d
     assert req.x[3, 1] == 2                                  # a group of one: the protection level...
     assert req.z[3, 1] == 1 and req.z[3, 5] == 2             # ...its complement no more than its size
     assert (req.x[:, 6] == 0).all()                          # nobody in the wave: nothing to protect
-    # a published PCN total of 6 with a sibling known to hold at least 5: at most 1 left
+    # a published PCN total of 6 with a sibling suppressed as secondary: that status word
+    # says "at least N", but it is the engine's own choice, so it lowers no requirement
     status[2, 0] = OK
     status[4, 0] = SECONDARY
     req = requirements(grid, base, count, status, 2, min_cell=N)
-    assert req.x[3, 0] == 1
+    assert req.x[3, 0] == 2
+    # what a published cell would need once a repair suppresses it: 1, capped the same way
+    assert req.x[2, 0] == 0 and req.x_if[2, 0] == 1 and (req.y_if[1:] == 0).all()
