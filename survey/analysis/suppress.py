@@ -209,10 +209,13 @@ def open_parents(grid: Grid, status, cells, totals: bool = False) -> int:
     return added
 
 
-def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells) -> set:
-    """The cells (node, column) that linear programming, too, finds pinned or too narrow."""
+def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: dict | None = None) -> set:
+    """The cells (node, column) that linear programming, too, finds pinned or too narrow.
+    `memo` keeps each indicator's answer for its pattern and cells (an escalation that
+    changed nothing of an indicator need not be solved again)."""
     if not cells:
         return set()
+    memo = {} if memo is None else memo
     lay = grid.layout
     per = lay.per_ind
     req = requirements(grid, x, y, status, p, bounds.min_cell)
@@ -221,6 +224,10 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells) -> set:
     bad = set()
     for k in np.unique(lay.col_ind[cells[:, 1]]):
         mine = cells[lay.col_ind[cells[:, 1]] == k]
+        key = (int(k), status[:, k * per:(k + 1) * per].tobytes(), mine.tobytes())
+        if key in memo:
+            bad |= memo[key]
+            continue
         local = mine[:, 1] - k * per
         # a total, or a group whose organisation total is suppressed too: everything below
         # the parent, every characteristic, totals free; any other group: its
@@ -241,8 +248,9 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells) -> set:
             w = lpcheck.lp_widths(grid, k, x, y, status, bounds, unknown, t, p, rels, need=need)
             short = (w[:, 0] < req.x[nodes, cs]) | (w[:, 1] < req.y[nodes, cs]) | (w[:, 2] < req.z[nodes, cs])
             groups.append(set(map(tuple, np.stack([nodes[short], cs[short]], 1).tolist())))
-        for g_ in groups:
-            bad |= g_
+        found = set().union(*groups)
+        memo[key] = found
+        bad |= found
     return bad
 
 
@@ -267,6 +275,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
     memo: dict = {}
     failures: list = []
     bad_totals = np.zeros(status.shape, bool)
+    lp_memo: dict = {}
     for rnd in range(1, max_rounds + 1):
         report.rounds = rnd
         report.added_by_audit += total_pass(grid, status, cost)
@@ -284,7 +293,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
     for attempt in range(4):
         left = set(failures) | set(map(tuple, np.argwhere(bad_totals).tolist()))
         report.lp_checked += len(left)
-        fail_cells = exact_check(grid, x, y, status, bounds, p, left)
+        fail_cells = exact_check(grid, x, y, status, bounds, p, left, lp_memo)
         if not fail_cells or attempt == 3:
             break
         # free the columns above each cell still too narrow, then prove everything again
