@@ -140,11 +140,14 @@ def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndar
     return out
 
 
-def subtree_unknowns(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+def subtree_unknowns(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.ndarray | None = None,
+                     climb: int | None = None) -> np.ndarray:
     """Unknowns for cells at `nodes`: every suppressed cell of indicator k (in `columns`, local
     indices; all of them if None) below the lowest ancestor of each node whose cells in those
     columns are all published (or the wave). Holding a published cell fixed loses nothing, so
-    within the columns this is exact; outside them the cells stay at their true values."""
+    within the columns this is exact; outside them the cells stay at their true values.
+    `climb` stops at most that many levels up: the suppressed cells above are then held at
+    their true values too, a stronger attacker, so a width found is still a proof."""
     per = grid.layout.per_ind
     parent = grid.tree.parent
     keep = np.ones(per, bool) if columns is None else np.isin(np.arange(per), columns)
@@ -154,10 +157,12 @@ def subtree_unknowns(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.
     wave = np.zeros(grid.n, bool)
     for u in nodes:
         t = parent[u] if parent[u] >= 0 else u
-        while any_sup[t] and parent[t] >= 0:
+        steps = 1
+        while any_sup[t] and parent[t] >= 0 and (climb is None or steps < climb):
             t = parent[t]
+            steps += 1
         tops[t] = True
-        if any_sup[t] and parent[t] < 0:
+        if any_sup[t] and parent[t] < 0 and (climb is None or steps < climb):
             wave[t] = True                       # up to the wave, itself free (nothing above)
     below = np.zeros(grid.n, bool)
     for v in range(grid.n):                      # parents come before children

@@ -209,6 +209,9 @@ def open_parents(grid: Grid, status, cells, totals: bool = False) -> int:
     return added
 
 
+LOCAL_CLIMB = 2   # levels: the first, cheap LP of a cell sees its parent's and grandparent's subtree
+
+
 def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: dict | None = None) -> set:
     """The cells (node, column) that linear programming, too, finds pinned or too narrow.
     `memo` keeps each indicator's answer for its pattern and cells (an escalation that
@@ -237,17 +240,20 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: d
         groups = []
         for d in np.unique(dim):
             sel = dim == d
-            if d < 0:
-                unknown = lpcheck.subtree_unknowns(grid, k, status, mine[sel, 0])
-            else:
-                unknown = lpcheck.subtree_unknowns(grid, k, status, mine[sel, 0],
-                                                   columns=np.flatnonzero(lay.col_dim[:per] == d))
-            t = mine[sel, 0] * per + local[sel]
+            columns = None if d < 0 else np.flatnonzero(lay.col_dim[:per] == d)
             nodes, cs = mine[sel, 0], mine[sel, 1]
+            t = nodes * per + local[sel]
             need = np.stack([req.x[nodes, cs], req.y[nodes, cs], req.z[nodes, cs]], 1)
-            w = lpcheck.lp_widths(grid, k, x, y, status, bounds, unknown, t, p, rels, need=need)
-            short = (w[:, 0] < req.x[nodes, cs]) | (w[:, 1] < req.y[nodes, cs]) | (w[:, 2] < req.z[nodes, cs])
-            groups.append(set(map(tuple, np.stack([nodes[short], cs[short]], 1).tolist())))
+            # first with the unknowns near each cell only (the rest held at their true values,
+            # which only helps the attacker); what that leaves short, with the whole neighbourhood
+            for climb in (LOCAL_CLIMB, None):
+                unknown = lpcheck.subtree_unknowns(grid, k, status, nodes, columns=columns, climb=climb)
+                w = lpcheck.lp_widths(grid, k, x, y, status, bounds, unknown, t, p, rels, need=need)
+                short = (w[:, 0] < need[:, 0]) | (w[:, 1] < need[:, 1]) | (w[:, 2] < need[:, 2])
+                nodes, cs, t, need = nodes[short], cs[short], t[short], need[short]
+                if not short.any():
+                    break
+            groups.append(set(map(tuple, np.stack([nodes, cs], 1).tolist())))
         found = set().union(*groups)
         memo[key] = found
         bad |= found
