@@ -81,6 +81,12 @@ def _capacities(x, y, status, bounds, p):
     return r, r_all, res, res_all
 
 
+def _table_state(grid: Grid, status, cc, k: int) -> np.ndarray:
+    """What a table's certificates depend on: its cells' statuses and, through the
+    requirements, its organisation totals'."""
+    return np.concatenate([status[:, cc], status[:, grid.all_cols[k]][:, None]], 1)
+
+
 def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets: dict,
                    memo: dict) -> tuple[int, list]:
     """Step 3 for every (indicator, characteristic) whose cells changed since the last call
@@ -95,10 +101,8 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
         for k in range(cols.shape[0]):
             cc = cols[k]
             key = (di, k)
-            # the requirements of a table depend on its organisation totals too
-            state = np.concatenate([status[:, cc], status[:, grid.all_cols[k]][:, None]], 1)
             seen = memo.get(key)
-            if seen is not None and np.array_equal(seen[0], state):
+            if seen is not None and np.array_equal(seen[0], _table_state(grid, status, cc, k)):
                 failures += seen[1]
                 continue
             X, Y = x[:, cc].ravel(), y[:, cc].ravel()
@@ -130,7 +134,7 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
                 added += int(new.sum())
             mine = [(int(v_of[a]), int(cc[a % m])) for a in failed]
             failures += mine
-            memo[key] = (np.concatenate([status[:, cc], status[:, grid.all_cols[k]][:, None]], 1), mine)
+            memo[key] = (_table_state(grid, status, cc, k), mine)
     return added, failures
 
 
@@ -237,7 +241,7 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: d
         # characteristic below its grandparent, totals known
         coupled = (lay.col_dim[mine[:, 1]] == 0) | (status[mine[:, 0], k * per] != OK)
         dim = np.where(coupled, -1, lay.col_dim[mine[:, 1]])
-        groups = []
+        found = set()
         for d in np.unique(dim):
             sel = dim == d
             columns = None if d < 0 else np.flatnonzero(lay.col_dim[:per] == d)
@@ -253,8 +257,7 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: d
                 nodes, cs, t, need = nodes[short], cs[short], t[short], need[short]
                 if not short.any():
                     break
-            groups.append(set(map(tuple, np.stack([nodes, cs], 1).tolist())))
-        found = set().union(*groups)
+            found |= set(map(tuple, np.stack([nodes, cs], 1).tolist()))
         memo[key] = found
         bad |= found
     return bad
