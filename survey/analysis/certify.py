@@ -105,34 +105,47 @@ def _m2(grid: Grid, sup, up, dn, a: int, b: int, pairs):
     return out
 
 
-def max_values(grid: Grid, v, fixed, least: np.ndarray) -> np.ndarray:
-    """Per cell, the largest value (of base, count or complement v) it can take whatever else
-    is suppressed: only published organisation totals (`fixed`) and the status bounds are
-    beyond the suppression's reach. Top down, a cell is at most its parent's largest value
-    minus what its siblings hold at least, and a group at most its organisation's largest
-    total minus what the other groups hold at least (`least`: N for a secondary
-    suppression). No part can exceed this, so no interval can be wider."""
+def _others(a: np.ndarray) -> np.ndarray:
+    """Per entry, the sum of the other entries of its row (infinite where any other is)."""
+    inf = np.isinf(a)
+    finite = np.where(inf, 0.0, a)
+    n_inf = inf.sum(1, keepdims=True) - inf
+    return np.where(n_inf > 0, np.inf, finite.sum(1, keepdims=True) - finite)
+
+
+def value_ranges(grid: Grid, v, fixed, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, an interval (low, high) holding the value of v (base, count or complement)
+    in every world an attacker could not rule out knowing only the published organisation
+    totals (`fixed`) and each cell's public bounds lo..hi, whatever else is published. Top
+    down: a cell lies within its parent's interval less what its siblings hold at most and
+    at least; a group within its organisation's total less the other groups. The true
+    range is inside it, so no suppression can make a cell's interval wider."""
     lay = grid.layout
-    parent = grid.tree.parent
     per = lay.per_ind
-    mv = np.where(fixed, v.astype(np.float64), np.inf)
-    least = np.where(fixed, v, least).astype(np.float64)
+    low = np.where(fixed, v, lo).astype(np.float64)
+    high = np.where(fixed, v, hi).astype(np.float64)
 
     def rows(nodes):
         for cols in grid.dim_cols:
             for k in range(cols.shape[0]):
-                cc = cols[k]
-                lc = least[np.ix_(nodes, cc)]
-                others = lc.sum(1, keepdims=True) - lc
-                mv[np.ix_(nodes, cc)] = np.minimum(mv[np.ix_(nodes, cc)], mv[nodes, k * per][:, None] - others)
+                ix = np.ix_(nodes, cols[k])
+                gl, gh = low[ix], high[ix]
+                high[ix] = np.minimum(gh, high[nodes, k * per][:, None] - _others(gl))
+                low[ix] = np.maximum(gl, low[nodes, k * per][:, None] - _others(gh))
 
-    rows(np.flatnonzero(parent < 0))
+    rows(np.flatnonzero(grid.tree.parent < 0))
     for lev in grid.levels:
         ch = lev.children
-        seg = np.add.reduceat(least[ch], lev.starts, axis=0)
-        mv[ch] = np.minimum(mv[ch], mv[lev.parents][lev.slot] - (seg[lev.slot] - least[ch]))
+        seg_l = np.add.reduceat(low[ch], lev.starts, axis=0)
+        inf = np.isinf(high[ch])
+        seg_h = np.add.reduceat(np.where(inf, 0.0, high[ch]), lev.starts, axis=0)
+        seg_inf = np.add.reduceat(inf.astype(np.int64), lev.starts, axis=0)
+        others_l = seg_l[lev.slot] - low[ch]
+        others_h = np.where(seg_inf[lev.slot] - inf > 0, np.inf, seg_h[lev.slot] - np.where(inf, 0.0, high[ch]))
+        high[ch] = np.minimum(high[ch], high[lev.parents][lev.slot] - others_l)
+        low[ch] = np.maximum(low[ch], low[lev.parents][lev.slot] - others_h)
         rows(ch)
-    return mv
+    return low, high
 
 
 @dataclass
@@ -148,16 +161,23 @@ class Requirements:
     z_if: np.ndarray
 
 
-def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11) -> Requirements:
+def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11,
+                 count_rule: bool = False) -> Requirements:
     """Width each suppressed base, count and complement must keep. A primary cell with
     respondents (sensitive): the protection level. A secondary cell, or a primary cell with
     none: 1 (never pinned). A count and a complement need no more than the group's size (the
     interval 0..base is complete uncertainty); an empty cell's say nothing more; a group empty
-    in the whole wave has nothing to protect. Each capped by the largest value the cell can
-    take given the published organisation totals (`max_values`), which are never chosen as
-    secondary suppressions: nothing wider is possible. The cap counts no lower bound that a
-    secondary suppression's status word gives away: those are the engine's choice, and a
-    cell they pin must be shielded otherwise."""
+    in the whole wave has nothing to protect.
+
+    Each is capped by the widest interval the cell could have whatever the engine chose:
+    the published organisation totals are never chosen as secondary suppressions, and every
+    cell's size class is public whatever is suppressed (a base under N is "primary"; one of
+    at least N is either published or "secondary", so at least N either way). Within that
+    knowledge a cell lies within `value_ranges`. A row published as All = 11 with one group
+    of 11 has zeros everywhere else that no suppression could shield; so do two practices
+    under N whose PCN and published siblings leave them 20 between them. The cap takes the
+    bounds from the size classes, never from the engine's choices, so a cell that only the
+    engine's own suppressions pin must still be shielded."""
     sup = status != OK
     z = x - y
     level = np.where((status == PRIMARY) & (x > 0), protection, 1)
@@ -167,12 +187,23 @@ def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11) 
     level = np.where((x[root] > 0).any(0)[None, :], level, 0)
     fixed = np.zeros(x.shape, bool)
     fixed[:, grid.all_cols] = ~sup[:, grid.all_cols]
-    zero = np.zeros(x.shape)
-    rx = np.minimum(level, np.maximum(max_values(grid, x, fixed, zero), 0))
+    # the size class, public whatever is suppressed: a base under N is "primary", one of
+    # at least N published or "secondary" (with the count rule on, "primary" says nothing)
+    bounds = Bounds(min_cell, count_rule)
+    as_if = np.where(status == PRIMARY, PRIMARY, SECONDARY)
+    floor = np.minimum(bounds.lower(as_if), x)         # (the minimum only for hand-made grids)
+    ceil = np.where(bounds.upper(as_if) >= BIG, np.inf, np.maximum(bounds.upper(as_if), x))
+
+    def width(v, lo, hi):
+        low, high = value_ranges(grid, v, fixed, lo, hi)
+        return np.maximum(high - low, 0)
+
+    rx = np.minimum(level, width(x, floor, ceil))
     # a count (or complement) is fully uncertain once it could be anything from 0 to the
     # group's size: no need to ask for more than the base itself
     lv = np.minimum(level, x)
-    ry = np.where(x > 0, np.minimum(lv, np.maximum(max_values(grid, y, fixed, zero), 0)), 0)
-    rz = np.where(x > 0, np.minimum(lv, np.maximum(max_values(grid, z, fixed, zero), 0)), 0)
+    zero = np.zeros(x.shape)
+    ry = np.where(x > 0, np.minimum(lv, width(y, zero, ceil)), 0)
+    rz = np.where(x > 0, np.minimum(lv, width(z, zero, ceil)), 0)
     rx, ry, rz = (a.astype(np.int64) for a in (rx, ry, rz))
     return Requirements(np.where(sup, rx, 0), np.where(sup, ry, 0), np.where(sup, rz, 0), rx, ry, rz)

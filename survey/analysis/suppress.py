@@ -16,7 +16,9 @@
 """
 from __future__ import annotations
 
+import logging
 import math
+import time
 
 import numpy as np
 
@@ -24,6 +26,8 @@ from survey.analysis import flows, lpcheck
 from survey.analysis.certify import (BIG, Bounds, _m2, _sibling_leaf_pairs, requirements, rooms)
 from survey.analysis.engine import OK, PRIMARY, SECONDARY, AuditReport
 from survey.analysis.grid import Grid
+
+log = logging.getLogger(__name__)
 
 MAX_VISIT = 200_000     # nodes one augmenting-path search may visit (larger: not proven)
 
@@ -91,7 +95,7 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
                    memo: dict) -> tuple[int, list]:
     """Step 3 for every (indicator, characteristic) whose cells changed since the last call
     (memo keeps each table's last pattern and failures); returns (cells added, unprotected)."""
-    req = requirements(grid, x, y, status, p, bounds.min_cell)
+    req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule)
     added, failures = 0, []
     depth = grid.depth
     for di, cols in enumerate(grid.dim_cols):
@@ -140,7 +144,7 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
 
 def uncertified_totals(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs) -> np.ndarray:
     """Suppressed organisation totals without an M2 move wide enough (bool, nodes x columns)."""
-    req = requirements(grid, x, y, status, p, bounds.min_cell)
+    req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule)
     ac = grid.all_cols
     bad = np.zeros(status.shape, bool)
     sup = status != OK
@@ -225,7 +229,7 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: d
     memo = {} if memo is None else memo
     lay = grid.layout
     per = lay.per_ind
-    req = requirements(grid, x, y, status, p, bounds.min_cell)
+    req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule)
     rels = lpcheck.indicator_relations(grid)
     cells = np.array(sorted(cells), dtype=np.int64).reshape(-1, 2)
     bad = set()
@@ -269,6 +273,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
     """Status (OK / PRIMARY / SECONDARY per cell, nodes x columns) and an AuditReport whose
     failures list every suppressed cell left without proof (the release must then not be
     published)."""
+    t0 = time.perf_counter()
     x = np.asarray(x, dtype=np.int64)
     y = np.asarray(y, dtype=np.int64)
     if (y < 0).any() or (y > x).any():
@@ -291,18 +296,22 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
         added, failures = protect_groups(grid, x, y, status, cost, bounds, p, nets, memo)
         report.added_by_audit += added
         bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs)
+        more = complete_totals(grid, x, status, bad_totals, pairs) if bad_totals.any() else 0
+        report.added_by_audit += more
+        log.debug("round %d: +%d groups, +%d totals, %d short, %d totals uncertified (%.1f s)",
+                  rnd, added, more, len(failures), int(bad_totals.sum()), time.perf_counter() - t0)
         if not bad_totals.any():
             if added == 0 or not failures:
                 break
             continue
-        more = complete_totals(grid, x, status, bad_totals, pairs)
-        report.added_by_audit += more
         if more == 0 and added == 0:
             break
     for attempt in range(4):
         left = set(failures) | set(map(tuple, np.argwhere(bad_totals).tolist()))
         report.lp_checked += len(left)
         fail_cells = exact_check(grid, x, y, status, bounds, p, left, lp_memo)
+        log.debug("exact check %d: %d of %d cells short (%.1f s)", attempt, len(fail_cells), len(left),
+                  time.perf_counter() - t0)
         if not fail_cells or attempt == 3:
             break
         # free the columns above each cell still too narrow, then prove everything again

@@ -188,11 +188,53 @@ def test_requirements_are_capped_by_what_is_published_and_the_group_size(small_d
     assert req.x[3, 1] == 2                                  # a group of one: the protection level...
     assert req.z[3, 1] == 1 and req.z[3, 5] == 2             # ...its complement no more than its size
     assert (req.x[:, 6] == 0).all()                          # nobody in the wave: nothing to protect
-    # a published PCN total of 6 with a sibling suppressed as secondary: that status word
-    # says "at least N", but it is the engine's own choice, so it lowers no requirement
+    # a published PCN total of 6 above two suppressed practice totals
     status[2, 0] = OK
-    status[4, 0] = SECONDARY
     req = requirements(grid, base, count, status, 2, min_cell=N)
     assert req.x[3, 0] == 2
-    # what a published cell would need once a repair suppresses it: 1, capped the same way
-    assert req.x[2, 0] == 0 and req.x_if[2, 0] == 1 and (req.y_if[1:] == 0).all()
+    # what a published cell would need once a repair suppresses it, capped the same way:
+    # the PCN is the ICS's only child, and the ICS the wave's, under a published 6
+    assert req.x[2, 0] == 0 and req.x_if[2, 0] == 0 and (req.y_if[1:] == 0).all()
+    assert req.x_if[3, 0] == 2 and req.x_if[3, 1] == 2
+
+
+def _pcn(small_dims, practices):
+    rows = [("I1", "ICS", "ics", None), ("N0", "PCN", "pcn", "I1")]
+    rows += [(p, p, "practice", "N0") for p in practices]
+    tree = org_tree(pd.DataFrame(rows, columns=["code", "name", "level", "parent_code"]), practices)
+    return make_grid(tree, make_layout(["ind"], small_dims))
+
+
+def test_requirements_ask_nothing_that_no_suppression_could_give(small_dims):
+    """Organisation totals are never chosen for suppression and every cell's size class is
+    public (under N: "primary"; at least N: published or "secondary"), so what those pin no
+    suppression can shield: the requirement is capped there, and only there (N = 11)."""
+    grid = _pcn(small_dims, ["P0", "P1"])
+    # columns: All | White, BME, Not stated | Disabled, Non-disabled, Not stated
+    p0 = np.array([11, 11, 0, 0, 0, 11, 0])      # all 11 White and non-disabled
+    p1 = np.array([15, 12, 3, 0, 3, 12, 0])
+    base = np.array([p0 + p1] * 3 + [p0, p1], np.int64)
+    count = np.zeros_like(base)
+    status = np.where(base < 11, PRIMARY, OK).astype(np.int8)
+    req = requirements(grid, base, count, status, 2, min_cell=11)
+    # P0's BME: All = 11 and White at least 11 whatever is suppressed, so it is 0 for sure
+    assert req.x[3, 2] == 0 and req.x_if[3, 2] == 0
+    # P1's BME: 15 less a White of at least 11 leaves it 0..4: fully protected
+    assert req.x[4, 2] == 2
+    # P1's White (as a secondary): 11..15, so it must still move
+    assert req.x_if[4, 1] == 1
+    # the PCN's White of 23 is a group: the engine may suppress it, so it caps nothing
+    status[3, 1] = SECONDARY
+    req = requirements(grid, base, count, status, 2, min_cell=11)
+    assert req.x[3, 1] == 0                                  # but All = 11 pins P0's White
+    status[3, 1] = OK
+
+    # two practices under N whose PCN and published sibling leave them 20 between them:
+    # each is at most 10, so both are 10 for sure; with 19 between them each is 9..10
+    grid = _pcn(small_dims, ["P0", "P1", "P2"])
+    for a, b, width in ((10, 10, 0), (10, 9, 1), (6, 5, 2)):
+        row = lambda t: np.array([t, t, 0, 0, 0, t, 0])
+        base = np.array([row(11 + a + b)] * 3 + [row(11), row(a), row(b)], np.int64)
+        status = np.where(base < 11, PRIMARY, OK).astype(np.int8)
+        req = requirements(grid, base, np.zeros_like(base), status, 2, min_cell=11)
+        assert req.x[4, 0] == width and req.x[5, 0] == width

@@ -82,8 +82,9 @@ def attack(table: pd.DataFrame, orgs: pd.DataFrame, dims: dict, indicator: str, 
     """Widest (lo, hi) of every suppressed base and count of one indicator's tables.
 
     totals_only: an attacker who reads only the organisation totals that are published
-    (never chosen for suppression, so not the engine's choice) and the status words of
-    totals under N: what it pins, the release could not have shielded."""
+    (never chosen for suppression, so not the engine's choice) and every cell's size class
+    (under N, or at least N: "primary", or published or "secondary", whatever the engine
+    chose): what it pins, the release could not have shielded."""
     t = table[table.indicator == indicator]
     parent = dict(zip(orgs.code, orgs.parent_code))
     leaves = sorted(set(t.loc[t.org_level == "practice", "org_code"].astype(str)))
@@ -119,6 +120,10 @@ def attack(table: pd.DataFrame, orgs: pd.DataFrame, dims: dict, indicator: str, 
             if totals_only and (r.dimension != "all" or r.status == "secondary"):
                 if r.status != "ok":
                     targets.append(expr); keys.append((str(r.org_code), r.dimension, r.group, q))
+                if q == "b" and r.status == "primary":          # a size class is public anyway
+                    ub_rows.append(expr); ub_rhs.append(MIN_CELL - 1.0)
+                elif q == "b":
+                    ub_rows.append({v: -c for v, c in expr.items()}); ub_rhs.append(-float(MIN_CELL))
                 continue
             if r.status == "ok":
                 rows.append(expr); rhs.append(float(getattr(r, col)))
