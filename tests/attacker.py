@@ -75,8 +75,18 @@ class System:
 
 
 def attack(cells: list[dict], rates: list[dict], parent: dict[str, str | None], canon: dict[str, str],
-           min_cell: int, use_status: bool = False, empty_groups=frozenset()) -> list[str]:
-    """Returns a description of every suppressed number pinned to one value (empty = safe)."""
+           min_cell: int, use_status: bool = False, empty_groups=frozenset(), inherent: bool = False,
+           only: set | None = None) -> list[str]:
+    """Returns a description of every suppressed number pinned to one value (empty = safe).
+
+    inherent: an attacker who reads only what the release could not have withheld: the
+    published organisation totals (never chosen as secondary suppressions) with their
+    percents, the response counts, and every cell's size class (under N: "primary"; at
+    least N: published or "secondary", whichever the engine chose). What it pins, no
+    suppression could have shielded (a practice of 11 whose one group holds all 11 says
+    that every other group is empty). only: the cells (as `cell_of` names them) to solve for,
+    all if None."""
+    use_status = use_status or inherent
     leaves_below: dict[str, list[str]] = defaultdict(list)
     has_child = {p for p in parent.values() if p}
     leaves = [c for c in parent if c not in has_child]
@@ -136,6 +146,14 @@ def attack(cells: list[dict], rates: list[dict], parent: dict[str, str | None], 
             seen.add(key)
             b_terms = cell_terms(*key, "b")
             c_terms = cell_terms(*key, "c")
+            if inherent and (r["dimension"] != "all" or r["status"] == "secondary"):
+                if r["status"] == "primary":
+                    s.le(b_terms, min_cell - 1)
+                else:
+                    s.le({j: -1.0 for j in b_terms}, -min_cell)
+                if r["status"] != "ok":
+                    suppressed.append((key, b_terms, c_terms))
+                continue
             if r["status"] == "ok":
                 base, count = float(r["base"]), float(r["count"])
                 s.eq(b_terms, base)
@@ -160,7 +178,8 @@ def attack(cells: list[dict], rates: list[dict], parent: dict[str, str | None], 
         ranges = {}
         for key, b_terms, c_terms in suppressed:
             for what, terms in (("base", b_terms), ("count", c_terms)):
-                ranges[(key, what)] = s.solve_range(terms)
+                if only is None or f"{k} {key} {what}" in only:
+                    ranges[(key, what)] = s.solve_range(terms)
         for (key, what), (lo, hi) in ranges.items():
             if np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) < 1:
                 if abs(hi) < 1e-6 and implied_by_published_zero(*key, what):
@@ -186,3 +205,8 @@ def attack(cells: list[dict], rates: list[dict], parent: dict[str, str | None], 
         if np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) < 1:
             pinned.append(f"answered at {code} pinned to [{lo:.3f}, {hi:.3f}]")
     return pinned
+
+
+def cell_of(description: str) -> str:
+    """The cell an `attack` description names (without the interval found)."""
+    return description.split(" pinned to ")[0]

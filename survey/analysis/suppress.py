@@ -256,8 +256,11 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: d
             # which only helps the attacker); what that leaves short, with the whole neighbourhood
             for climb in (LOCAL_CLIMB, None):
                 unknown = lpcheck.subtree_unknowns(grid, k, status, nodes, columns=columns, climb=climb)
+                t1 = time.perf_counter()
                 w = lpcheck.lp_widths(grid, k, x, y, status, bounds, unknown, t, p, rels, need=need)
                 short = (w[:, 0] < need[:, 0]) | (w[:, 1] < need[:, 1]) | (w[:, 2] < need[:, 2])
+                log.debug("indicator %d characteristic %d climb %s: %d cells, %d unknowns, %d short (%.1f s)",
+                          k, d, climb, len(t), int(unknown.sum()), int(short.sum()), time.perf_counter() - t1)
                 nodes, cs, t, need = nodes[short], cs[short], t[short], need[short]
                 if not short.any():
                     break
