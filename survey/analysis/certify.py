@@ -162,7 +162,7 @@ class Requirements:
 
 
 def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11,
-                 count_rule: bool = False) -> Requirements:
+                 count_rule: bool = False, memo: dict | None = None) -> Requirements:
     """Width each suppressed base, count and complement must keep. A primary cell with
     respondents (sensitive): the protection level. A secondary cell, or a primary cell with
     none: 1 (never pinned). A count and a complement need no more than the group's size (the
@@ -177,8 +177,16 @@ def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11,
     of 11 has zeros everywhere else that no suppression could shield; so do two practices
     under N whose PCN and published siblings leave them 20 between them. The cap takes the
     bounds from the size classes, never from the engine's choices, so a cell that only the
-    engine's own suppressions pin must still be shielded."""
+    engine's own suppressions pin must still be shielded.
+
+    The widths depend on the status only through which cells are primary and which
+    organisation totals are published: `memo` (a dict kept by the caller for one x and y)
+    holds them per pattern, so a round that suppressed only groups reuses them."""
     sup = status != OK
+    key = ((status == PRIMARY).tobytes(), sup[:, grid.all_cols].tobytes(), protection, min_cell, count_rule)
+    if memo is not None and key in memo:
+        rx, ry, rz = memo[key]
+        return Requirements(np.where(sup, rx, 0), np.where(sup, ry, 0), np.where(sup, rz, 0), rx, ry, rz)
     z = x - y
     level = np.where((status == PRIMARY) & (x > 0), protection, 1)
     # a group with nobody in it anywhere in the wave (for WDES 8, "Non-disabled" by its
@@ -206,4 +214,7 @@ def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11,
     ry = np.where(x > 0, np.minimum(lv, width(y, zero, ceil)), 0)
     rz = np.where(x > 0, np.minimum(lv, width(z, zero, ceil)), 0)
     rx, ry, rz = (a.astype(np.int64) for a in (rx, ry, rz))
+    if memo is not None:
+        memo.clear()                # one pattern at a time: the status only ever grows
+        memo[key] = (rx, ry, rz)
     return Requirements(np.where(sup, rx, 0), np.where(sup, ry, 0), np.where(sup, rz, 0), rx, ry, rz)

@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 
 from survey.analysis.certify import Bounds
 from survey.analysis.engine import OK
-from survey.analysis.exact import _quiet_highs
+from survey.analysis.exact import _quiet_highs, _run
 from survey.analysis.grid import Grid
 
 
@@ -123,7 +123,7 @@ def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndar
                     if b_ >= 0:
                         c[b_] = -sign
                     h.changeColsCost(2 * kk, idx, c)
-                    h.run()
+                    _run(h)
                     st = h.getModelStatus()
                     if st == highspy.HighsModelStatus.kUnbounded:
                         ends.append(-np.inf * sign)
@@ -140,6 +140,26 @@ def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndar
     return out
 
 
+def neighbourhood_tops(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.ndarray | None = None,
+                       climb: int | None = None) -> np.ndarray:
+    """Per node, the top of its neighbourhood in `subtree_unknowns` (the lowest ancestor
+    whose cells in `columns` are all published, at most `climb` levels up); -1 - top where
+    the neighbourhood reaches the wave and takes the wave's own cells in too."""
+    per = grid.layout.per_ind
+    parent = grid.tree.parent
+    keep = np.ones(per, bool) if columns is None else np.isin(np.arange(per), columns)
+    any_sup = ((status[:, k * per:(k + 1) * per] != OK) & keep[None, :]).any(1)
+    out = np.empty(len(nodes), np.int64)
+    for i, u in enumerate(np.asarray(nodes).tolist()):
+        t = parent[u] if parent[u] >= 0 else u
+        steps = 1
+        while any_sup[t] and parent[t] >= 0 and (climb is None or steps < climb):
+            t = parent[t]
+            steps += 1
+        out[i] = -1 - t if any_sup[t] and parent[t] < 0 and (climb is None or steps < climb) else t
+    return out
+
+
 def subtree_unknowns(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.ndarray | None = None,
                      climb: int | None = None) -> np.ndarray:
     """Unknowns for cells at `nodes`: every suppressed cell of indicator k (in `columns`, local
@@ -152,18 +172,11 @@ def subtree_unknowns(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.
     parent = grid.tree.parent
     keep = np.ones(per, bool) if columns is None else np.isin(np.arange(per), columns)
     sup = (status[:, k * per:(k + 1) * per] != OK) & keep[None, :]
-    any_sup = sup.any(1)
+    top = neighbourhood_tops(grid, k, status, nodes, columns, climb)
     tops = np.zeros(grid.n, bool)
     wave = np.zeros(grid.n, bool)
-    for u in nodes:
-        t = parent[u] if parent[u] >= 0 else u
-        steps = 1
-        while any_sup[t] and parent[t] >= 0 and (climb is None or steps < climb):
-            t = parent[t]
-            steps += 1
-        tops[t] = True
-        if any_sup[t] and parent[t] < 0 and (climb is None or steps < climb):
-            wave[t] = True                       # up to the wave, itself free (nothing above)
+    tops[np.where(top >= 0, top, -1 - top)] = True
+    wave[-1 - top[top < 0]] = True               # up to the wave, itself free (nothing above)
     below = np.zeros(grid.n, bool)
     for v in range(grid.n):                      # parents come before children
         if parent[v] >= 0 and (tops[parent[v]] or below[parent[v]]):

@@ -92,10 +92,10 @@ def _table_state(grid: Grid, status, cc, k: int) -> np.ndarray:
 
 
 def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets: dict,
-                   memo: dict) -> tuple[int, list]:
+                   memo: dict, req_memo: dict | None = None) -> tuple[int, list]:
     """Step 3 for every (indicator, characteristic) whose cells changed since the last call
     (memo keeps each table's last pattern and failures); returns (cells added, unprotected)."""
-    req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule)
+    req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
     added, failures = 0, []
     depth = grid.depth
     for di, cols in enumerate(grid.dim_cols):
@@ -142,9 +142,10 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
     return added, failures
 
 
-def uncertified_totals(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs) -> np.ndarray:
+def uncertified_totals(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs,
+                       req_memo: dict | None = None) -> np.ndarray:
     """Suppressed organisation totals without an M2 move wide enough (bool, nodes x columns)."""
-    req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule)
+    req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
     ac = grid.all_cols
     bad = np.zeros(status.shape, bool)
     sup = status != OK
@@ -217,19 +218,27 @@ def open_parents(grid: Grid, status, cells, totals: bool = False) -> int:
     return added
 
 
+_NONE = np.full(3, -1, np.int64)     # no proof yet
 LOCAL_CLIMB = 2   # levels: the first, cheap LP of a cell sees its parent's and grandparent's subtree
 
 
-def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: dict | None = None) -> set:
+def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: dict | None = None,
+                req_memo: dict | None = None, proven: dict | None = None) -> set:
     """The cells (node, column) that linear programming, too, finds pinned or too narrow.
     `memo` keeps each indicator's answer for its pattern and cells (an escalation that
-    changed nothing of an indicator need not be solved again)."""
+    changed nothing of an indicator need not be solved again). `proven` keeps, per cell,
+    the widths (base, count, complement) an LP has proven; a later call with more cells
+    suppressed does not solve a cell again while it needs no more. That is sound because
+    a proof holds every cell outside its unknowns at its true value: suppressing more only
+    takes equations from the attacker (a cell keeps its status word once suppressed), so
+    the proof's system is still a stronger attacker than the real one."""
     if not cells:
         return set()
     memo = {} if memo is None else memo
+    proven = {} if proven is None else proven
     lay = grid.layout
     per = lay.per_ind
-    req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule)
+    req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
     rels = lpcheck.indicator_relations(grid)
     cells = np.array(sorted(cells), dtype=np.int64).reshape(-1, 2)
     bad = set()
@@ -252,15 +261,27 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: d
             nodes, cs = mine[sel, 0], mine[sel, 1]
             t = nodes * per + local[sel]
             need = np.stack([req.x[nodes, cs], req.y[nodes, cs], req.z[nodes, cs]], 1)
+            had = np.array([(proven.get(c, _NONE) >= q).all() for c, q in zip(zip(nodes.tolist(), cs.tolist()), need)],
+                           dtype=bool).reshape(-1)
+            nodes, cs, t, need = nodes[~had], cs[~had], t[~had], need[~had]
             # first with the unknowns near each cell only (the rest held at their true values,
             # which only helps the attacker); what that leaves short, with the whole neighbourhood
-            for climb in (LOCAL_CLIMB, None):
-                unknown = lpcheck.subtree_unknowns(grid, k, status, nodes, columns=columns, climb=climb)
+            for climb in (LOCAL_CLIMB, None) if len(nodes) else ():
                 t1 = time.perf_counter()
-                w = lpcheck.lp_widths(grid, k, x, y, status, bounds, unknown, t, p, rels, need=need)
+                # cells whose neighbourhoods share a top share one LP; apart, each is smaller
+                top = lpcheck.neighbourhood_tops(grid, k, status, nodes, columns, climb)
+                w = np.zeros((len(nodes), 3), np.int64)
+                n_unknown = 0
+                for part in np.split(np.argsort(top, kind="stable"), np.flatnonzero(np.diff(np.sort(top))) + 1):
+                    unknown = lpcheck.subtree_unknowns(grid, k, status, nodes[part], columns=columns, climb=climb)
+                    w[part] = lpcheck.lp_widths(grid, k, x, y, status, bounds, unknown, t[part], p, rels,
+                                                need=need[part])
+                    n_unknown += int(unknown.sum())
                 short = (w[:, 0] < need[:, 0]) | (w[:, 1] < need[:, 1]) | (w[:, 2] < need[:, 2])
+                for c, q in zip(zip(nodes[~short].tolist(), cs[~short].tolist()), need[~short]):
+                    proven[c] = q
                 log.debug("indicator %d characteristic %d climb %s: %d cells, %d unknowns, %d short (%.1f s)",
-                          k, d, climb, len(t), int(unknown.sum()), int(short.sum()), time.perf_counter() - t1)
+                          k, d, climb, len(t), n_unknown, int(short.sum()), time.perf_counter() - t1)
                 nodes, cs, t, need = nodes[short], cs[short], t[short], need[short]
                 if not short.any():
                     break
@@ -293,12 +314,14 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
     failures: list = []
     bad_totals = np.zeros(status.shape, bool)
     lp_memo: dict = {}
+    req_memo: dict = {}     # requirements per pattern of published totals (certify.requirements)
+    proven: dict = {}       # widths each cell's LP proved (exact_check)
     for rnd in range(1, max_rounds + 1):
         report.rounds = rnd
         report.added_by_audit += total_pass(grid, status, cost)
-        added, failures = protect_groups(grid, x, y, status, cost, bounds, p, nets, memo)
+        added, failures = protect_groups(grid, x, y, status, cost, bounds, p, nets, memo, req_memo)
         report.added_by_audit += added
-        bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs)
+        bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs, req_memo)
         more = complete_totals(grid, x, status, bad_totals, pairs) if bad_totals.any() else 0
         report.added_by_audit += more
         log.debug("round %d: +%d groups, +%d totals, %d short, %d totals uncertified (%.1f s)",
@@ -312,7 +335,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
     for attempt in range(4):
         left = set(failures) | set(map(tuple, np.argwhere(bad_totals).tolist()))
         report.lp_checked += len(left)
-        fail_cells = exact_check(grid, x, y, status, bounds, p, left, lp_memo)
+        fail_cells = exact_check(grid, x, y, status, bounds, p, left, lp_memo, req_memo, proven)
         log.debug("exact check %d: %d of %d cells short (%.1f s)", attempt, len(fail_cells), len(left),
                   time.perf_counter() - t0)
         if not fail_cells or attempt == 3:
@@ -321,9 +344,9 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
         report.added_by_audit += open_parents(grid, status, fail_cells, totals=attempt >= 1)
         for _ in range(max_rounds):
             report.added_by_audit += total_pass(grid, status, cost)
-            added, failures = protect_groups(grid, x, y, status, cost, bounds, p, nets, memo)
+            added, failures = protect_groups(grid, x, y, status, cost, bounds, p, nets, memo, req_memo)
             report.added_by_audit += added
-            bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs)
+            bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs, req_memo)
             more = complete_totals(grid, x, status, bad_totals, pairs) if bad_totals.any() else 0
             report.added_by_audit += more
             if added == 0 and more == 0:

@@ -19,7 +19,7 @@ from survey.analysis.certify import Bounds, requirements
 from survey.analysis.engine import OK, PRIMARY, SECONDARY
 from survey.analysis.grid import make_grid
 from survey.analysis.structure import make_layout, org_tree, rollup_matrix
-from survey.analysis.suppress import MAX_VISIT, _capacities
+from survey.analysis.suppress import MAX_VISIT, _capacities, exact_check
 
 N = 5          # minimum cell for these small worlds
 
@@ -238,3 +238,46 @@ def test_requirements_ask_nothing_that_no_suppression_could_give(small_dims):
         status = np.where(base < 11, PRIMARY, OK).astype(np.int8)
         req = requirements(grid, base, np.zeros_like(base), status, 2, min_cell=11)
         assert req.x[4, 0] == width and req.x[5, 0] == width
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_remembered_requirements_are_the_requirements(small_dims, data):
+    """A memo kept across a growing pattern (as protect_grid keeps one) answers exactly as
+    a fresh computation, whether a step suppressed groups only or organisation totals too."""
+    tree, layout, base, count, status = data.draw(patterns(small_dims))
+    grid = make_grid(tree, layout)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    memo: dict = {}
+    for _ in range(4):
+        fresh = requirements(grid, base, count, status, 2, min_cell=N)
+        kept = requirements(grid, base, count, status, 2, min_cell=N, memo=memo)
+        for name in ("x", "y", "z", "x_if", "y_if", "z_if"):
+            assert np.array_equal(getattr(fresh, name), getattr(kept, name)), name
+        grow = (status == OK) & (rng.random(status.shape) < 0.2)
+        if data.draw(st.booleans()):
+            grow[:, grid.all_cols] = False           # a round that suppressed groups only
+        status = np.where(grow, SECONDARY, status).astype(np.int8)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_a_proof_still_holds_once_more_is_suppressed(small_dims, data):
+    """exact_check keeps the widths its LPs proved and does not solve a cell again while a
+    later pattern (more suppressed) asks no more of it. The independent exact attacker
+    checks both the proofs and that they survive the growth."""
+    tree, layout, base, count, status = data.draw(patterns(small_dims))
+    grid = make_grid(tree, layout)
+    cells = set(map(tuple, np.argwhere(status != OK).tolist()))
+    proven: dict = {}
+    exact_check(grid, base, count, status, Bounds(N, False), 2, cells, proven=proven)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    for pattern in (status, np.where((status == OK) & (rng.random(status.shape) < 0.3), SECONDARY, status)):
+        req = requirements(grid, base, count, pattern, 2, min_cell=N)
+        exact = exact_intervals(tree, layout, base, count, pattern)
+        for (node, col), widths in proven.items():
+            need = (req.x[node, col], req.y[node, col], req.z[node, col])
+            if all(w >= q for w, q in zip(widths, need)):          # the proof would be taken
+                for q in range(3):
+                    lo, hi = exact[(node, col)][q]
+                    assert hi - lo >= need[q] - 1e-6, (node, col, q)
