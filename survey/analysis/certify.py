@@ -105,12 +105,18 @@ def _m2(grid: Grid, sup, up, dn, a: int, b: int, pairs):
     return out
 
 
-def _others(a: np.ndarray) -> np.ndarray:
-    """Per entry, the sum of the other entries of its row (infinite where any other is)."""
+def _others(a: np.ndarray, starts: np.ndarray | None = None, slot: np.ndarray | None = None) -> np.ndarray:
+    """Per entry, the sum of the other entries of its row, or with `starts` and `slot` (a
+    level's segments, survey.analysis.grid) of the other rows of its segment; infinite
+    where any of those is."""
     inf = np.isinf(a)
     finite = np.where(inf, 0.0, a)
-    n_inf = inf.sum(1, keepdims=True) - inf
-    return np.where(n_inf > 0, np.inf, finite.sum(1, keepdims=True) - finite)
+    if starts is None:
+        total, n_inf = finite.sum(1, keepdims=True), inf.sum(1, keepdims=True)
+    else:
+        total = np.add.reduceat(finite, starts, axis=0)[slot]
+        n_inf = np.add.reduceat(inf.astype(np.int64), starts, axis=0)[slot]
+    return np.where(n_inf - inf > 0, np.inf, total - finite)
 
 
 def value_ranges(grid: Grid, v, fixed, lo, hi) -> tuple[np.ndarray, np.ndarray]:
@@ -136,12 +142,8 @@ def value_ranges(grid: Grid, v, fixed, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     rows(np.flatnonzero(grid.tree.parent < 0))
     for lev in grid.levels:
         ch = lev.children
-        seg_l = np.add.reduceat(low[ch], lev.starts, axis=0)
-        inf = np.isinf(high[ch])
-        seg_h = np.add.reduceat(np.where(inf, 0.0, high[ch]), lev.starts, axis=0)
-        seg_inf = np.add.reduceat(inf.astype(np.int64), lev.starts, axis=0)
-        others_l = seg_l[lev.slot] - low[ch]
-        others_h = np.where(seg_inf[lev.slot] - inf > 0, np.inf, seg_h[lev.slot] - np.where(inf, 0.0, high[ch]))
+        others_l = _others(low[ch], lev.starts, lev.slot)
+        others_h = _others(high[ch], lev.starts, lev.slot)
         high[ch] = np.minimum(high[ch], high[lev.parents][lev.slot] - others_l)
         low[ch] = np.maximum(low[ch], low[lev.parents][lev.slot] - others_h)
         rows(ch)
