@@ -1,5 +1,5 @@
 """An independent attacker: every number a user can download, as linear equations, and
-linear programming (HiGHS) for the feasible range of every suppressed number.
+linear programming (tests.lp) for the feasible range of every suppressed number.
 
 Unknowns, per canonical indicator (identical definitions share them, as the workbook's
 notes tell the reader): the base and count of every (leaf organisation, characteristic
@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import highspy
 import numpy as np
 from scipy import sparse
+
+from tests.lp import Ranges
 
 
 class System:
@@ -53,54 +54,15 @@ class System:
                 r.append(i); c.append(j); data.append(v)
         return sparse.csr_matrix((data, (r, c)), shape=(len(rows), len(self.index)))
 
-    def _solver(self):
-        """One HiGHS model of the whole system, kept while the system is unchanged: each
-        objective is then a warm start from the last basis (scipy's linprog starts over):
-        the primal simplex, as only the costs change, so the basis stays feasible."""
+    def solve_range(self, terms: dict) -> tuple[float, float]:
         shape = (len(self.index), len(self.eq_rows), len(self.ub_rows))
         if getattr(self, "_cache", None) is None or self._cache[0] != shape:
-            n = shape[0]
-            A = sparse.vstack([self._matrix(self.eq_rows), self._matrix(self.ub_rows)], format="csc")
-            lp = highspy.HighsLp()
-            lp.num_col_, lp.num_row_ = n, A.shape[0]
-            lp.col_cost_ = np.zeros(n)
-            lp.col_lower_ = np.zeros(n)
-            lp.col_upper_ = np.full(n, highspy.kHighsInf)
-            lp.row_lower_ = np.r_[self.eq_rhs, np.full(len(self.ub_rows), -highspy.kHighsInf)]
-            lp.row_upper_ = np.r_[self.eq_rhs, self.ub_rhs]
-            lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-            lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, A.shape[0]
-            lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-            h = highspy.Highs()
-            h.setOptionValue("output_flag", False)
-            h.setOptionValue("presolve", "off")          # a cold start: the dual simplex
-            h.passModel(lp)
-            self._cache = (shape, h)
-        return self._cache[1]
-
-    def solve_range(self, terms: dict) -> tuple[float, float]:
-        h = self._solver()
-        n = len(self.index)
-        obj = np.zeros(n)
+            self._cache = (shape, Ranges(shape[0], self._matrix(self.eq_rows), self.eq_rhs,
+                                         self._matrix(self.ub_rows), self.ub_rhs))
+        obj = np.zeros(shape[0])
         for j, v in terms.items():
             obj[j] = v
-        out = []
-        for sign in (1, -1):
-            h.changeColsCost(n, np.arange(n, dtype=np.int32), sign * obj)
-            h.run()
-            h.setOptionValue("simplex_strategy", 4)      # then the primal, from the last basis
-            st = h.getModelStatus()
-            if st == highspy.HighsModelStatus.kUnboundedOrInfeasible:
-                h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
-                h.run()                                          # the truth is feasible: check
-                assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal, "attacker LP infeasible"
-                st = highspy.HighsModelStatus.kUnbounded
-            if st == highspy.HighsModelStatus.kUnbounded:       # certainly not pinned
-                out.append(-sign * np.inf)
-                continue
-            assert st == highspy.HighsModelStatus.kOptimal, f"attacker LP failed: {h.modelStatusToString(st)}"
-            out.append(sign * h.getInfo().objective_function_value)
-        return out[0], out[1]
+        return self._cache[1].range(obj)
 
 
 def attack(cells: list[dict], rates: list[dict], parent: dict[str, str | None], canon: dict[str, str],

@@ -3,7 +3,8 @@ engine's code. Used by the engine and release tests."""
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linprog
+
+from tests.lp import Ranges
 
 
 def widest_intervals(n_vars, eq_rows, eq_rhs, targets, ub_pairs=(), upper=None, ub_rows=(), ub_rhs=()):
@@ -29,18 +30,13 @@ def widest_intervals(n_vars, eq_rows, eq_rhs, targets, ub_pairs=(), upper=None, 
                 extra[i, v] += c
         A_ub = extra if A_ub is None else np.vstack([A_ub, extra])
         b_ub = np.asarray(ub_rhs, float) if b_ub is None else np.r_[b_ub, np.asarray(ub_rhs, float)]
+    ranges = Ranges(n_vars, A, eq_rhs, A_ub, b_ub if b_ub is not None else (), upper=upper)
     out = []
     for t in targets:
         c = np.zeros(n_vars)
         for v, k in t.items():
             c[v] += k
-        ends = []
-        for sign in (1, -1):
-            res = linprog(sign * c, A_ub=A_ub, b_ub=b_ub, A_eq=A, b_eq=np.asarray(eq_rhs, float),
-                          bounds=(0, upper), method="highs")
-            assert res.status in (0, 3), res.message
-            ends.append(np.inf * -sign if res.status == 3 else sign * res.fun)
-        out.append((ends[0], ends[1]))
+        out.append(ranges.range(c))
     return out
 
 
