@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from survey.analysis import (ReleaseParams, build_release, finest_cells, load_dimensions,
                              load_indicators)
@@ -150,10 +150,16 @@ def _store(session: Session, release: Release, table: pd.DataFrame, gaps: pd.Dat
 
 
 def load_part(release: Release, kind: str, key: str = "") -> pd.DataFrame:
-    for part in release.parts:
-        if part.kind == kind and part.key == key:
-            return frame_from_bytes(part.data)
-    raise ReleaseError(f"release {release.id} has no {kind} {key}".strip())
+    """One stored part, read alone (release.parts would load every table and the workbook)."""
+    session = object_session(release)
+    if session is not None:
+        data = session.scalar(select(ReleasePart.data).where(
+            ReleasePart.release_id == release.id, ReleasePart.kind == kind, ReleasePart.key == key))
+    else:
+        data = next((p.data for p in release.parts if p.kind == kind and p.key == key), None)
+    if data is None:
+        raise ReleaseError(f"release {release.id} has no {kind} {key}".strip())
+    return frame_from_bytes(data)
 
 
 def load_table(session: Session, release: Release, indicator: str | None = None) -> pd.DataFrame:

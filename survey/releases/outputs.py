@@ -182,7 +182,7 @@ def chart_choice(labels: Labels, iid: str) -> str:
 def write_release_files(session: Session, wave: Wave, release: Release, out_dir: Path) -> list[Path]:
     """Every downloadable file of the release into out_dir; returns the paths written."""
     from survey.releases.charts import indicator_chart
-    from survey.releases.xlsx import indicators_xlsx
+    from survey.releases.xlsx import stored_workbook
 
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = Labels.load()
@@ -192,7 +192,7 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
         for chunk in iter_indicators_csv(session, wave, release):
             fh.write(chunk)
     written.append(path)
-    for name, data in (("indicators.xlsx", indicators_xlsx(session, wave, release, labels)),
+    for name, data in (("indicators.xlsx", stored_workbook(session, wave, release, labels)),
                        ("response_rates.csv", rates_csv(wave, release))):
         path = out_dir / name
         path.write_bytes(data)

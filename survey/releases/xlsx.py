@@ -14,11 +14,13 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey.definitions.model import SurveyDefinition
 from survey.models import Wave
-from survey.models.releases import Release
+from survey.models.releases import Release, ReleasePart
 from survey.releases.build import load_table, release_indicators
 from survey.releases.outputs import LEVEL_LABELS, LEVEL_ORDER, Labels, benchmarks_for, rule_words, suppression_words
 
@@ -58,6 +60,24 @@ def _levels_that_fit(counts: dict[str, int]) -> list[str]:
     while len(levels) > 1 and sum(counts[lv] for lv in levels) > MAX_ROWS:
         levels.pop()
     return levels
+
+
+def stored_workbook(session: Session, wave: Wave, release: Release, labels: Labels | None = None) -> bytes:
+    """indicators.xlsx of a frozen release, written once and kept with it (a release part of
+    kind `xlsx`): writing a regional workbook takes openpyxl tens of seconds, too long to
+    repeat for every download. The first download (or the report command) writes it; the
+    caller commits. A rebuilt release is a new version with parts of its own."""
+    data = session.scalar(select(ReleasePart.data).where(
+        ReleasePart.release_id == release.id, ReleasePart.kind == "xlsx", ReleasePart.key == ""))
+    if data is not None:
+        return data
+    data = indicators_xlsx(session, wave, release, labels)
+    try:
+        with session.begin_nested():
+            session.add(ReleasePart(release_id=release.id, kind="xlsx", key="", data=data))
+    except IntegrityError:
+        pass            # two first downloads at once: the other stored the same workbook
+    return data
 
 
 def indicators_xlsx(session: Session, wave: Wave, release: Release, labels: Labels | None = None) -> bytes:

@@ -8,7 +8,7 @@ from survey.db import get_session, session_scope
 from survey.extensions import keyring
 from survey.releases.comments import comment_organisations, read_comments
 from survey.releases.outputs import iter_indicators_csv, rates_csv
-from survey.releases.xlsx import indicators_xlsx
+from survey.releases.xlsx import stored_workbook
 from survey.reports import bp
 from survey.reports.common import labels, min_cell, record_view, release_or_refusal, today, wave_or_404
 
@@ -32,7 +32,7 @@ def download(wave_id: int, name: str):
     if name == "indicators.csv":
         data = stream_with_context(_indicators_csv(wave, release))   # one indicator at a time
     elif name == "indicators.xlsx":
-        data = indicators_xlsx(db, wave, release, labels())
+        data = stored_workbook(db, wave, release, labels())      # committed by record_view
     else:
         data = rates_csv(wave, release)
     record_view("report.download", wave, file=name, version=release.version)

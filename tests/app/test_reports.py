@@ -198,6 +198,19 @@ def test_xlsx_opens_and_shows_stars(world, edi_client):
     assert "fewer than 11 answers" in notes and "wres5" in notes and "built" in notes
 
 
+def test_the_workbook_is_written_once_per_release(world, edi_client, monkeypatch):
+    """Writing a regional workbook takes tens of seconds: the first download keeps it with
+    the frozen release and later ones (and the report command) send the same bytes."""
+    import survey.releases.xlsx as xlsx
+    w = world["closed"].id
+    first = edi_client.get(f"/reports/waves/{w}/download/indicators.xlsx").get_data()
+    calls = []
+    monkeypatch.setattr(xlsx, "indicators_xlsx", lambda *a, **k: calls.append(a) or b"rewritten")
+    again = edi_client.get(f"/reports/waves/{w}/download/indicators.xlsx")
+    assert again.status_code == 200 and again.get_data() == first and not calls
+    assert openpyxl.load_workbook(io.BytesIO(first), read_only=True).sheetnames
+
+
 def test_response_rates_csv(world, edi_client):
     w = world["closed"].id
     rows = list(csv.DictReader(io.StringIO(edi_client.get(f"/reports/waves/{w}/download/response_rates.csv")
