@@ -179,6 +179,23 @@ def _quiet_highs() -> "highspy.Highs":
     return h
 
 
+def highs_model(A, col_lower, col_upper, row_lower, row_upper) -> "highspy.Highs":
+    """A quiet HiGHS instance (`_quiet_highs`) holding {row_lower <= A v <= row_upper,
+    col_lower <= v <= col_upper} with zero costs; A is a scipy sparse matrix."""
+    A = sparse.csc_matrix(A)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+    lp.col_cost_ = np.zeros(A.shape[1])
+    lp.col_lower_, lp.col_upper_ = np.asarray(col_lower, float), np.asarray(col_upper, float)
+    lp.row_lower_, lp.row_upper_ = np.asarray(row_lower, float), np.asarray(row_upper, float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = A.shape[1], A.shape[0]
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+    h = _quiet_highs()
+    h.passModel(lp)
+    return h
+
+
 def _run(h: "highspy.Highs") -> None:
     """Solve for the current costs; every later solve goes on from the basis found, with
     the primal simplex (see `_quiet_highs`)."""
@@ -209,18 +226,8 @@ class _Solver:
         if A_ub is not None:
             parts.append(sparse.csr_matrix(A_ub)); lower.append(np.full(A_ub.shape[0], -highspy.kHighsInf)); upper.append(b_ub)
         A = sparse.vstack(parts, format="csc") if parts else sparse.csc_matrix((0, n))
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = n, A.shape[0]
-        lp.col_cost_ = np.zeros(n)
-        lp.col_lower_ = np.zeros(n)
-        lp.col_upper_ = np.full(n, ub)
-        lp.row_lower_ = np.concatenate(lower) if lower else np.zeros(0)
-        lp.row_upper_ = np.concatenate(upper) if upper else np.zeros(0)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, A.shape[0]
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-        self.h = _quiet_highs()
-        self.h.passModel(lp)
+        self.h = highs_model(A, np.zeros(n), np.full(n, ub), np.concatenate(lower) if lower else np.zeros(0),
+                             np.concatenate(upper) if upper else np.zeros(0))
         self.cols = np.arange(n, dtype=np.int32)
 
     def solve(self, c):

@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 
 from survey.analysis.certify import Bounds
 from survey.analysis.engine import OK
-from survey.analysis.exact import _quiet_highs, _run
+from survey.analysis.exact import _run, highs_model
 from survey.analysis.grid import Grid
 
 
@@ -84,18 +84,8 @@ def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndar
         M = sparse.vstack([sparse.block_diag([A, A]), sparse.hstack([-sparse.identity(kk), sparse.identity(kk)])],
                           format="csc")
         rhs = np.r_[-const_x[rids], -const_y[rids]]
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = 2 * kk, M.shape[0]
-        lp.col_cost_ = np.zeros(2 * kk)
-        lp.col_lower_ = np.r_[lower[vars_], np.zeros(kk)]
-        lp.col_upper_ = np.r_[upper[vars_], upper[vars_]]
-        lp.row_lower_ = np.r_[rhs, np.full(kk, -highspy.kHighsInf)]
-        lp.row_upper_ = np.r_[rhs, np.zeros(kk)]
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = 2 * kk, M.shape[0]
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = M.indptr, M.indices, M.data
-        h = _quiet_highs()
-        h.passModel(lp)
+        h = highs_model(M, np.r_[lower[vars_], np.zeros(kk)], np.r_[upper[vars_], upper[vars_]],
+                        np.r_[rhs, np.full(kk, -highspy.kHighsInf)], np.r_[rhs, np.zeros(kk)])
         idx = np.arange(2 * kk, dtype=np.int32)
         # every optimum is a feasible point: the spread of base, count and complement over
         # the points found so far (the truth among them) is a proven part of each interval
