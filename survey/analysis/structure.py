@@ -8,6 +8,8 @@ group of every other characteristic. Cell id = node * n_cols + column.
 Relations (total = sum of parts), for bases and counts alike:
 - group: at every organisation, for every indicator and characteristic, All = sum of groups;
 - hierarchy: at every organisation with children, every column = sum over the children.
+survey.analysis.grid walks them level by level; survey.analysis.lpcheck writes one
+indicator's out as member rows for its LPs.
 """
 from __future__ import annotations
 
@@ -16,8 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
-
-from survey.analysis.engine import Relations
 
 LEVEL_ORDER = ("wave", "ics", "place", "pcn", "practice")
 LEVEL_RANK = {"practice": 0, "pcn": 1, "place": 2, "ics": 3, "wave": 4}
@@ -115,35 +115,3 @@ def make_layout(indicators: list[str], dimensions: dict) -> Layout:
     n_i = len(indicators)
     return Layout(indicators, dims, np.repeat(np.arange(n_i), per), np.tile(one_d, n_i),
                   np.tile(np.array(one_g, dtype=object), n_i), per)
-
-
-def relations(tree: Tree, layout: Layout) -> Relations:
-    C = layout.n_cols
-    # group relations, template for one node
-    t_rel, t_col, t_coef = [], [], []
-    r = 0
-    for k in range(len(layout.indicators)):
-        base = k * layout.per_ind
-        for d in range(1, len(layout.dims)):
-            members = np.flatnonzero((layout.col_ind == k) & (layout.col_dim == d))
-            t_rel += [r] * (1 + len(members)); t_col += [base] + list(members)
-            t_coef += [1] + [-1] * len(members)
-            r += 1
-    t_rel, t_col, t_coef = map(np.asarray, (t_rel, t_col, t_coef))
-    nodes = np.arange(tree.n)
-    g_rel = (nodes[:, None] * r + t_rel[None, :]).ravel()
-    g_cell = (nodes[:, None] * C + t_col[None, :]).ravel()
-    g_coef = np.tile(t_coef, tree.n)
-    n_group = tree.n * r
-    # hierarchy relations: one per (internal node, column)
-    internal = np.unique(tree.parent[tree.parent >= 0])
-    ipos = np.full(tree.n, -1, dtype=np.int64)
-    ipos[internal] = np.arange(len(internal))
-    child = np.flatnonzero(tree.parent >= 0)
-    cols = np.arange(C)
-    h_rel = np.concatenate([(ipos[internal][:, None] * C + cols).ravel(),
-                            (ipos[tree.parent[child]][:, None] * C + cols).ravel()]) + n_group
-    h_cell = np.concatenate([(internal[:, None] * C + cols).ravel(), (child[:, None] * C + cols).ravel()])
-    h_coef = np.concatenate([np.ones(len(internal) * C, np.int8), -np.ones(len(child) * C, np.int8)])
-    return Relations(np.concatenate([g_rel, h_rel]), np.concatenate([g_cell, h_cell]),
-                     np.concatenate([g_coef.astype(np.int8), h_coef]), n_group + len(internal) * C)
