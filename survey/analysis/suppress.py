@@ -94,7 +94,8 @@ def _table_state(grid: Grid, status, cc, k: int) -> np.ndarray:
 def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets: dict,
                    memo: dict, req_memo: dict | None = None) -> tuple[int, list]:
     """Step 3 for every (indicator, characteristic) whose cells changed since the last call
-    (memo keeps each table's last pattern and failures); returns (cells added, unprotected)."""
+    (memo keeps each table's last pattern, failures and proven widths); returns (cells
+    added, unprotected)."""
     req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
     added, failures = 0, []
     depth = grid.depth
@@ -110,6 +111,10 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
                 failures += seen[1]
                 continue
             X, Y = x[:, cc].ravel(), y[:, cc].ravel()
+            # widths each cell's certificate has proven: a certificate uses the rooms of
+            # suppressed cells only, which suppressing more never takes away, so it stands
+            # while the cell needs no more (repair would re-check it and change nothing)
+            proven = seen[2] if seen is not None else np.full((len(X), 3), -1, np.int64)
             S = status[:, cc].ravel()
             sup = S != OK
             if not sup.any():
@@ -118,13 +123,15 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
             # what each cell needs once suppressed (a published one: as a secondary)
             rq = np.stack([req.x_if[:, cc].ravel(), req.y_if[:, cc].ravel(), req.z_if[:, cc].ravel()], 1)
             sup_new = sup.copy()
-            arcs = np.flatnonzero(sup)
+            arcs = np.flatnonzero(sup & (rq > proven).any(1))
             while True:
                 # sensitive cells first, the finest level first, then the rest
                 order = arcs[np.lexsort((-depth[v_of[arcs]], S[arcs] != PRIMARY))]
                 before = sup_new.copy()
                 failed = flows.repair(order, rq, net.adj_start, net.adj_edge, net.tail, net.head, r, r_all,
                                       res, res_all, sup_new, cost[:, cc].ravel().astype(np.float64), p, MAX_VISIT)
+                done = np.setdiff1d(order, failed)
+                proven[done] = rq[done]
                 fresh = sup_new & ~before
                 if not fresh.any():
                     break
@@ -138,7 +145,7 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
                 added += int(new.sum())
             mine = [(int(v_of[a]), int(cc[a % m])) for a in failed]
             failures += mine
-            memo[key] = (_table_state(grid, status, cc, k), mine)
+            memo[key] = (_table_state(grid, status, cc, k), mine, proven)
     return added, failures
 
 
