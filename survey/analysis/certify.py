@@ -11,9 +11,9 @@ same relations. A move of one layer (the other held fixed) may raise a cell by
 
 Totals (M2). A respondent moves from one leaf organisation to a sibling leaf: both totals
 change, and in every characteristic one group (the same at both) changes with them. `_m2`
-finds, for all leaf totals at once, whether such a move of step a (one way) exists; it is
-a move of the whole release, so what it proves holds against everything published. The
-moves of groups are found on networks (survey.analysis.flows).
+finds, for all leaf totals (and groups) at once, whether such a move of step a (one way)
+exists; it is a move of the whole release, so what it proves holds against everything
+published. The other moves of groups are found on networks (survey.analysis.flows).
 """
 from __future__ import annotations
 
@@ -75,8 +75,11 @@ def _sibling_leaf_pairs(grid: Grid):
     return np.concatenate(us), np.concatenate(vs)
 
 
-def _m2(grid: Grid, sup, up, dn, a: int, b: int, pairs):
-    """Leaf totals on an M2 move whose step may reach +a and -b: (plus, minus) masks."""
+def _m2(grid: Grid, sup, up, dn, a: int, b: int, pairs, groups: bool = False):
+    """Leaf cells on an M2 move whose step may reach +a and -b: (plus, minus) masks. The
+    totals always; with `groups`, the groups too: the group a moved respondent belongs to
+    in one characteristic is on the move when the totals can move and every other
+    characteristic has a group that can move with them."""
     out_plus = np.zeros(sup.shape, bool)
     out_minus = np.zeros(sup.shape, bool)
     out = (out_plus, out_minus)
@@ -92,17 +95,49 @@ def _m2(grid: Grid, sup, up, dn, a: int, b: int, pairs):
     uu, vv = u[:, None], v[:, None]
     ok = (sup[uu, ac] & (up[uu, ac] >= a) & (dn[uu, ac] >= b)
           & sup[vv, ac] & (dn[vv, ac] >= a) & (up[vv, ac] >= b))      # (pairs, n_ind)
+    uc, vc = u[:, None, None], v[:, None, None]
+    common = []                       # per characteristic: (pairs, n_ind, groups) movable at both
     for cols in grid.dim_cols:
         if not ok.any():
             break
-        uc, vc = u[:, None, None], v[:, None, None]
         pg = sup[uc, cols] & (up[uc, cols] >= a) & (dn[uc, cols] >= b)
         mg = sup[vc, cols] & (dn[vc, cols] >= a) & (up[vc, cols] >= b)
-        ok &= (pg & mg).any(-1)
+        common.append(pg & mg)
+        if not groups:
+            ok &= common[-1].any(-1)
+    if groups and len(common) == len(grid.dim_cols):
+        some = np.stack([c.any(-1) for c in common])                    # (dims, pairs, n_ind)
+        missing = (~some).sum(0)
+        for d, cols in enumerate(grid.dim_cols):
+            r, k, j = np.nonzero((ok & (missing - ~some[d] == 0))[:, :, None] & common[d])
+            out_plus[u[r], cols[k, j]] = True
+            out_minus[v[r], cols[k, j]] = True
+        ok &= missing == 0
+    elif groups:
+        ok[:] = False
     r, k = np.nonzero(ok)
     out_plus[u[r], ac[k]] = True
     out_minus[v[r], ac[k]] = True
     return out
+
+
+def m2_widths(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, groups: bool = False):
+    """How far M2 moves of up to p respondents raise and lower each suppressed leaf total
+    (and, with `groups`, group): ((base up, down), (count up, down), (complement up,
+    down)), int8 arrays of nodes x columns. A base moves with its count or its complement."""
+    sup = status != OK
+    out = []
+    for v in (y, x - y):
+        up, dn = rooms(x, v, status, bounds)
+        rise = np.zeros(status.shape, np.int8)
+        fall = np.zeros(status.shape, np.int8)
+        for a in range(1, p + 1):
+            plus, minus = _m2(grid, sup, up, dn, a, 0, pairs, groups)
+            rise = np.where(plus, np.int8(a), rise)
+            fall = np.where(minus, np.int8(a), fall)
+        out.append((rise, fall))
+    (yu, yd), (zu, zd) = out
+    return (np.maximum(yu, zu), np.maximum(yd, zd)), (yu, yd), (zu, zd)
 
 
 def _others(a: np.ndarray, starts: np.ndarray | None = None, slot: np.ndarray | None = None) -> np.ndarray:

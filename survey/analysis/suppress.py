@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from survey.analysis import flows, lpcheck
-from survey.analysis.certify import (BIG, Bounds, _m2, _sibling_leaf_pairs, requirements, rooms)
+from survey.analysis.certify import BIG, Bounds, _sibling_leaf_pairs, m2_widths, requirements, rooms
 from survey.analysis.engine import OK, PRIMARY, SECONDARY, AuditReport
 from survey.analysis.grid import Grid
 
@@ -149,28 +149,32 @@ def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets:
     return added, failures
 
 
+def m2_certified(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, req, groups: bool = False) -> np.ndarray:
+    """Suppressed cells an M2 move proves wide enough (bool, nodes x columns): the leaf
+    totals, and with `groups` the leaf groups as well."""
+    (xu, xd), (yu, yd), (zu, zd) = m2_widths(grid, x, y, status, bounds, p, pairs, groups)
+    return (status != OK) & (yu + yd >= req.y) & (zu + zd >= req.z) & (xu + xd >= req.x)
+
+
 def uncertified_totals(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs,
                        req_memo: dict | None = None) -> np.ndarray:
     """Suppressed organisation totals without an M2 move wide enough (bool, nodes x columns)."""
     req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
     ac = grid.all_cols
     bad = np.zeros(status.shape, bool)
-    sup = status != OK
-    widths = {}
-    for name, v in (("y", y), ("z", x - y)):
-        up, dn = rooms(x, v, status, bounds)
-        rise = np.zeros(status.shape, np.int8)
-        fall = np.zeros(status.shape, np.int8)
-        for a in range(1, p + 1):
-            plus, minus = _m2(grid, sup, up, dn, a, 0, pairs)
-            rise = np.where(plus, np.int8(a), rise)
-            fall = np.where(minus, np.int8(a), fall)
-        widths[name] = (rise, fall)
-    (yu, yd), (zu, zd) = widths["y"], widths["z"]
-    wx = np.maximum(yu, zu) + np.maximum(yd, zd)
-    ok = (yu + yd >= req.y) & (zu + zd >= req.z) & (wx >= req.x)
-    bad[:, ac] = sup[:, ac] & ~ok[:, ac]
+    bad[:, ac] = (status[:, ac] != OK) & ~m2_certified(grid, x, y, status, bounds, p, pairs, req)[:, ac]
     return bad
+
+
+def _still_short(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, failures, bad_totals,
+                 req_memo: dict | None = None) -> set:
+    """What the LP must look at: the totals without an M2 move, and the groups the networks
+    could not certify that no M2 move (a respondent between sibling practices) proves."""
+    if failures:
+        req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
+        moved = m2_certified(grid, x, y, status, bounds, p, pairs, req, groups=True)
+        failures = [c for c in failures if not moved[c]]
+    return set(failures) | set(map(tuple, np.argwhere(bad_totals).tolist()))
 
 
 def complete_totals(grid: Grid, x, status, bad, pairs) -> int:
@@ -342,7 +346,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
         if more == 0 and added == 0:
             break
     for attempt in range(4):
-        left = set(failures) | set(map(tuple, np.argwhere(bad_totals).tolist()))
+        left = _still_short(grid, x, y, status, bounds, p, pairs, failures, bad_totals, req_memo)
         report.lp_checked += len(left)
         fail_cells = exact_check(grid, x, y, status, bounds, p, left, lp_memo, req_memo, proven)
         log.debug("exact check %d: %d of %d cells short (%.1f s)", attempt, len(fail_cells), len(left),

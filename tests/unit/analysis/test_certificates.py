@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy.optimize import linprog
 
 from survey.analysis import flows
-from survey.analysis.certify import Bounds, requirements
+from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements
 from survey.analysis.engine import OK, PRIMARY, SECONDARY
 from survey.analysis.grid import make_grid
 from survey.analysis.structure import make_layout, org_tree, rollup_matrix
@@ -281,3 +281,44 @@ def test_a_proof_still_holds_once_more_is_suppressed(small_dims, data):
                 for q in range(3):
                     lo, hi = exact[(node, col)][q]
                     assert hi - lo >= need[q] - 1e-6, (node, col, q)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_claimed_respondent_moves_never_exceed_the_exact_intervals(small_dims, data):
+    """The M2 moves (a respondent from one practice to a sibling) that certify leaf totals,
+    and groups too, claim no more than the independent exact attacker allows."""
+    tree, layout, base, count, status = data.draw(patterns(small_dims))
+    grid = make_grid(tree, layout)
+    widths = m2_widths(grid, base, count, status, Bounds(N, False), 2, _sibling_leaf_pairs(grid), groups=True)
+    exact = exact_intervals(tree, layout, base, count, status)
+    values = (base, count, base - count)
+    for (node, col), ends in exact.items():
+        for q in range(3):
+            up, down = int(widths[q][0][node, col]), int(widths[q][1][node, col])
+            lo, hi = ends[q]
+            assert values[q][node, col] + up <= hi + 1e-6, (node, col, q, "rise")
+            assert values[q][node, col] - down >= lo - 1e-6, (node, col, q, "fall")
+
+
+def test_a_respondent_moving_between_practices_moves_their_groups(small_dims):
+    """Two practices under N with a published PCN: someone can move from one to the other,
+    taking a group of each characteristic along, so the groups they share move as well."""
+    grid = _pcn(small_dims, ["P0", "P1"])
+    # columns: All | White, BME, Not stated | Disabled, Non-disabled, Not stated
+    p0 = np.array([4, 3, 1, 0, 1, 3, 0])
+    p1 = np.array([3, 2, 1, 0, 0, 3, 0])
+    base = np.array([p0 + p1] * 3 + [p0, p1], np.int64)
+    count = np.zeros_like(base)
+    status = np.where(base < N, PRIMARY, OK).astype(np.int8)
+    pairs = _sibling_leaf_pairs(grid)
+    (xu, xd), _, _ = m2_widths(grid, base, count, status, Bounds(N, False), 2, pairs, groups=True)
+    # P0 (4, at most N-1 = 4) cannot take anyone; P1 (3) can take one from it
+    assert xu[4, 0] == 1 and xd[3, 0] == 1 and xu[3, 0] == 0
+    # with them goes their group of each characteristic, any that both practices suppress
+    # and that P0 has someone in: White or BME, Disabled or Non-disabled
+    assert xu[4, 1] == xu[4, 2] == xu[4, 4] == xu[4, 5] == 1
+    assert xd[3, 1] == xd[3, 2] == xd[3, 4] == xd[3, 5] == 1
+    assert xu[4, 3] == 0 and xd[3, 3] == 0           # nobody at P0 is "Not stated"
+    (gu, _), _, _ = m2_widths(grid, base, count, status, Bounds(N, False), 2, pairs)
+    assert gu[4, 1] == 0 and gu[4, 0] == 1           # without groups, only the totals
