@@ -230,9 +230,7 @@ def open_parents(grid: Grid, status, cells, totals: bool = False) -> int:
 
 
 _NONE = np.full(3, -1, np.int64)     # no proof yet
-# levels a cell's LP neighbourhood climbs: first its parent's and grandparent's subtree (cheap),
-# then one level more (for a practice, its ICS), then up to the wave for what is still short
-CLIMBS = (2, 3, None)
+LOCAL_CLIMB = 2   # levels: the first, cheap LP of a cell sees its parent's and grandparent's subtree
 
 
 def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: dict | None = None,
@@ -278,8 +276,8 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: d
                            dtype=bool).reshape(-1)
             nodes, cs, t, need = nodes[~had], cs[~had], t[~had], need[~had]
             # first with the unknowns near each cell only (the rest held at their true values,
-            # which only helps the attacker); what that leaves short, with wider neighbourhoods
-            for climb in CLIMBS if len(nodes) else ():
+            # which only helps the attacker); what that leaves short, with the whole neighbourhood
+            for climb in (LOCAL_CLIMB, None) if len(nodes) else ():
                 t1 = time.perf_counter()
                 # cells whose neighbourhoods share a top share one LP; apart, each is smaller
                 top = lpcheck.neighbourhood_tops(grid, k, status, nodes, columns, climb)
