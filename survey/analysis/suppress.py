@@ -13,6 +13,15 @@
 4. Suppressed organisation totals, in the whole release: each must lie on a move of a
    respondent between two sibling organisations (survey.analysis.certify, M2); where none
    exists, groups at a sibling are suppressed to make one, and 3 runs again.
+5. What 3 and 4 leave unproven: groups on an M2 move are proven by it; the rest go to
+   linear programming (`exact_check`, survey.analysis.lpcheck) over a neighbourhood of
+   each cell. A cell still short there, or whose LP would be too wide, has the columns
+   above it freed (`open_parents`) and 2-5 run again; a cell left unproven after that
+   stops the release.
+
+Certificates, M2 widths and LP proofs stay valid when more is suppressed (a proof uses
+only suppressed cells' rooms or holds the rest at their true values), so each round keeps
+what earlier rounds proved and checks only what changed.
 """
 from __future__ import annotations
 
