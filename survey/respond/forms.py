@@ -31,15 +31,20 @@ _SIGNED_MAX = 4096
 def csrf_token() -> str:
     config = current_app.config
     field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-    raw = session.get(field)
-    if config.get("WTF_CSRF_TIME_LIMIT") is not None or not isinstance(raw, str) or field in g:
+    if config.get("WTF_CSRF_TIME_LIMIT") is not None or field in g:
         return generate_csrf()
-    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
-    token = _SIGNED.get(key)
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    raw = session.get(field)
+    token = _SIGNED.get((secret, raw)) if isinstance(raw, str) else None
     if token is None:
+        # signs the session's raw token, making one on a session's first page: kept from
+        # that page on (a token first kept on the second page differed from the first's
+        # whenever the clock's second turned between them)
         token = generate_csrf()
-        if len(_SIGNED) >= _SIGNED_MAX:
-            _SIGNED.clear()
-        _SIGNED[key] = token
+        raw = session.get(field)
+        if isinstance(raw, str):
+            if len(_SIGNED) >= _SIGNED_MAX:
+                _SIGNED.clear()
+            _SIGNED[(secret, raw)] = token
     setattr(g, field, token)
     return token

@@ -22,7 +22,11 @@ def _journey(app, db):
     return client
 
 
-def test_one_signed_token_per_session_and_posts_still_checked(app, db):
+def test_one_signed_token_per_session_and_posts_still_checked(app, db, monkeypatch):
+    # every signing a second later than the one before: a token signed again would differ
+    from itsdangerous.timed import TimestampSigner
+    clock = iter(range(1_800_000_000, 1_900_000_000))
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(clock))
     first, other = _journey(app, db), _journey(app, db)
     token = _page_token(first)
     assert _page_token(first) == token                     # kept for the session
