@@ -151,7 +151,7 @@ def neighbourhood_tops(grid: Grid, k: int, status, nodes: np.ndarray, columns: n
 
 
 def subtree_unknowns(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.ndarray | None = None,
-                     climb: int | None = None) -> np.ndarray:
+                     climb: int | None = None, top: np.ndarray | None = None) -> np.ndarray:
     """Unknowns for cells at `nodes`: every suppressed cell of indicator k (in `columns`, local
     indices; all of them if None) below the lowest ancestor of each node whose cells in those
     columns are all published (or the wave). Holding a published cell fixed loses nothing, so
@@ -162,7 +162,8 @@ def subtree_unknowns(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.
     parent = grid.tree.parent
     keep = np.ones(per, bool) if columns is None else np.isin(np.arange(per), columns)
     sup = (status[:, k * per:(k + 1) * per] != OK) & keep[None, :]
-    top = neighbourhood_tops(grid, k, status, nodes, columns, climb)
+    if top is None:                              # (the caller's `neighbourhood_tops` for these nodes)
+        top = neighbourhood_tops(grid, k, status, nodes, columns, climb)
     tops = np.zeros(grid.n, bool)
     wave = np.zeros(grid.n, bool)
     tops[np.where(top >= 0, top, -1 - top)] = True

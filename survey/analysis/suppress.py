@@ -298,7 +298,8 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: d
                 w = np.zeros((len(nodes), 3), np.int64)
                 n_unknown = 0
                 for part in np.split(np.argsort(top, kind="stable"), np.flatnonzero(np.diff(np.sort(top))) + 1):
-                    unknown = lpcheck.subtree_unknowns(grid, k, status, nodes[part], columns=columns, climb=climb)
+                    unknown = lpcheck.subtree_unknowns(grid, k, status, nodes[part], columns=columns, climb=climb,
+                                                       top=top[part])
                     n_unknown += int(unknown.sum())
                     if climb is None and unknown.sum() > MAX_LP_UNKNOWNS:
                         continue                 # unproven: the escalation frees the columns above

@@ -149,14 +149,18 @@ def _store(session: Session, release: Release, table: pd.DataFrame, gaps: pd.Dat
     session.flush()
 
 
-def load_part(release: Release, kind: str, key: str = "") -> pd.DataFrame:
-    """One stored part, read alone (release.parts would load every table and the workbook)."""
+def part_bytes(release: Release, kind: str, key: str = "") -> bytes | None:
+    """One stored part's bytes, read alone (release.parts would load every table and the
+    workbook); None if the release has no such part."""
     session = object_session(release)
-    if session is not None:
-        data = session.scalar(select(ReleasePart.data).where(
-            ReleasePart.release_id == release.id, ReleasePart.kind == kind, ReleasePart.key == key))
-    else:
-        data = next((p.data for p in release.parts if p.kind == kind and p.key == key), None)
+    if session is None:
+        return next((p.data for p in release.parts if p.kind == kind and p.key == key), None)
+    return session.scalar(select(ReleasePart.data).where(
+        ReleasePart.release_id == release.id, ReleasePart.kind == kind, ReleasePart.key == key))
+
+
+def load_part(release: Release, kind: str, key: str = "") -> pd.DataFrame:
+    data = part_bytes(release, kind, key)
     if data is None:
         raise ReleaseError(f"release {release.id} has no {kind} {key}".strip())
     return frame_from_bytes(data)

@@ -14,14 +14,13 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey.definitions.model import SurveyDefinition
 from survey.models import Wave
 from survey.models.releases import Release, ReleasePart
-from survey.releases.build import load_table, release_indicators
+from survey.releases.build import load_table, part_bytes, release_indicators
 from survey.releases.outputs import LEVEL_LABELS, LEVEL_ORDER, Labels, benchmarks_for, rule_words, suppression_words
 
 MAX_ROWS = 150_000           # cells in the workbook, all sheets together (openpyxl writes ~20k rows a second)
@@ -67,8 +66,7 @@ def stored_workbook(session: Session, wave: Wave, release: Release, labels: Labe
     kind `xlsx`): writing a regional workbook takes openpyxl tens of seconds, too long to
     repeat for every download. The first download (or the report command) writes it; the
     caller commits. A rebuilt release is a new version with parts of its own."""
-    data = session.scalar(select(ReleasePart.data).where(
-        ReleasePart.release_id == release.id, ReleasePart.kind == "xlsx", ReleasePart.key == ""))
+    data = part_bytes(release, "xlsx")
     if data is not None:
         return data
     data = indicators_xlsx(session, wave, release, labels)
