@@ -10,6 +10,9 @@ group, All) cell, and each leaf's number of answers. Known, and used:
 - at each leaf and characteristic, All = the sum of the groups;
 - 0 <= count <= base; a leaf's All base <= its answers;
 - published answer counts of the response rates, at every level;
+- the published definitions: a group nobody can be in for an indicator (`known_empty`,
+  (canonical indicator, dimension, group); WDES 8 asks Disabled staff only) holds 0 at
+  every leaf;
 - with use_status: what a status says, "primary" means fewer than N (the rule is
   published; count rule off), "secondary" means at least N (else it would have been
   primary).
@@ -67,7 +70,7 @@ class System:
 
 def attack(cells: list[dict], rates: list[dict], parent: dict[str, str | None], canon: dict[str, str],
            min_cell: int, use_status: bool = False, empty_groups=frozenset(), inherent: bool = False,
-           only: set | None = None) -> list[str]:
+           only: set | None = None, known_empty=frozenset()) -> list[str]:
     """Returns a description of every suppressed number pinned to one value (empty = safe).
 
     inherent: an attacker who reads only what the release could not have withheld: the
@@ -116,6 +119,11 @@ def attack(cells: list[dict], rates: list[dict], parent: dict[str, str | None], 
                 for g in (gs if dim != "all" else ["All"]):
                     s.le({s.var(("c", leaf, dim, g)): 1.0, s.var(("b", leaf, dim, g)): -1.0}, 0.0)
             s.le({s.var(("b", leaf, "all", "All")): 1.0, s.var(("a", leaf)): -1.0}, 0.0)
+            for dim, gs in groups.items():
+                for g in gs:
+                    if (k, dim, g) in known_empty:
+                        s.eq({s.var(("b", leaf, dim, g)): 1.0}, 0.0)
+                        s.eq({s.var(("c", leaf, dim, g)): 1.0}, 0.0)
         seen = set()
         suppressed = []
         zero_totals = {(r["org_code"], r["dimension"], r["group"], what)

@@ -2,7 +2,8 @@
 
 The attacker holds every published base and count, every relation (survey.analysis.grid),
 the bounds 0 <= count <= base, and the status words: "primary" means a base under N (when
-the count rule is off) and "secondary" a base of at least N (`Bounds`). Each cell is split
+the count rule is off) and "secondary" a base of at least N (`Bounds`); the definitions tell
+it which cells are empty by definition (status FIXED, held at 0). Each cell is split
 into its count y and its complement z = base - count; both are non-negative and obey the
 same relations. A move of one layer (the other held fixed) may raise a cell by
 `up` = upper - base and lower it by `dn` = min(layer, base - lower) (`rooms`).
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from survey.analysis.engine import OK, PRIMARY, SECONDARY
+from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import Grid
 
 BIG = np.int64(1) << np.int64(40)   # "no upper bound" for a secondary cell's base
@@ -38,8 +39,8 @@ class Bounds:
 
     def upper(self, status):
         if self.count_rule:
-            return np.full(status.shape, BIG, dtype=np.int64)
-        return np.where(status == PRIMARY, self.min_cell - 1, BIG)
+            return np.where(status == FIXED, 0, BIG).astype(np.int64)
+        return np.where(status == PRIMARY, self.min_cell - 1, np.where(status == FIXED, 0, BIG))
 
 
 def rooms(x: np.ndarray, v: np.ndarray, status: np.ndarray, bounds: Bounds):
@@ -220,12 +221,12 @@ def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11,
     organisation totals are published: `memo` (a dict kept by the caller for one x and y)
     holds them per pattern, so a round that suppressed only groups reuses them."""
     sup = status != OK
-    key = ((status == PRIMARY).tobytes(), sup[:, grid.all_cols].tobytes(), protection, min_cell, count_rule)
+    key = (np.isin(status, (PRIMARY, FIXED)).tobytes(), sup[:, grid.all_cols].tobytes(), protection, min_cell, count_rule)
     if memo is not None and key in memo:
         rx, ry, rz = memo[key]
         return Requirements(np.where(sup, rx, 0), np.where(sup, ry, 0), np.where(sup, rz, 0), rx, ry, rz)
     z = x - y
-    level = np.where((status == PRIMARY) & (x > 0), protection, 1)
+    level = np.where(status == FIXED, 0, np.where((status == PRIMARY) & (x > 0), protection, 1))
     # a group with nobody in it anywhere in the wave (for WDES 8, "Non-disabled" by its
     # definition) has nothing to protect: that it is empty tells nothing about anyone
     root = np.flatnonzero(grid.tree.parent < 0)
@@ -235,7 +236,7 @@ def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11,
     # the size class, public whatever is suppressed: a base under N is "primary", one of
     # at least N published or "secondary" (with the count rule on, "primary" says nothing)
     bounds = Bounds(min_cell, count_rule)
-    as_if = np.where(status == PRIMARY, PRIMARY, SECONDARY)
+    as_if = np.where((status == PRIMARY) | (status == FIXED), status, SECONDARY)
     floor = np.minimum(bounds.lower(as_if), x)         # (the minimum only for hand-made grids)
     ceil = np.where(bounds.upper(as_if) >= BIG, np.inf, np.maximum(bounds.upper(as_if), x))
 

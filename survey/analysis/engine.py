@@ -27,6 +27,10 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 OK, PRIMARY, SECONDARY = 0, 1, 2
+# A cell nobody can be in by its indicator's published definition (survey.analysis.indicators.
+# empty_by_definition): suppressed as primary (its base, 0, is under N), and known to be 0 by
+# every reader, so it gives no cell any room (release grids only; shown as "primary").
+FIXED = 3
 STATUS_NAMES = np.array(["ok", "primary", "secondary"], dtype=object)
 
 

@@ -90,6 +90,24 @@ def load_indicators(path: str | Path | None = None, dimensions: dict | None = No
     return out
 
 
+def empty_by_definition(indicator: Indicator, dimension) -> frozenset[str]:
+    """The groups of `dimension` nobody can be in for this indicator, because its base
+    admits only other codes of the dimension's column (WDES 8 asks Disabled staff only, so
+    its Non-disabled and Not stated groups are empty at every organisation). The
+    definitions are published, so a reader knows these cells are 0 whatever is shown."""
+    if dimension.column is None:
+        return frozenset()
+    allowed = indicator.base.required_codes(dimension.column)
+    if allowed is None:
+        return frozenset()
+    allowed = {dimension.canonical(c) for c in allowed}
+    out = {g for g in dimension.groups[:-1]
+           if not allowed & {c for c, label in dimension.mapping.items() if label == g}}
+    if allowed <= set(dimension.mapping):      # "Not stated" holds every other code and no answer
+        out.add(dimension.groups[-1])
+    return frozenset(out)
+
+
 def canonical_indicator(indicators: dict[str, Indicator]) -> dict[str, str]:
     """Map every indicator id to the first id with the identical definition (numerator and
     base). Declared `same_as` links and undeclared identical definitions are both linked:

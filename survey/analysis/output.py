@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from survey.analysis.engine import OK
+from survey.analysis.engine import FIXED, OK, PRIMARY
 from survey.analysis.stats import newcombe, wilson
 
 STATUS = ["ok", "primary", "secondary"]
@@ -29,6 +29,7 @@ def table_frame(tree, layout, base, count, status, out_ids, canon, dimensions) -
     b = base[node, col]
     c = count[node, col]
     st = status[node, col]
+    st = np.where(st == FIXED, PRIMARY, st)     # empty by definition: its base, 0, is under N
     sup = st != OK
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.round(100.0 * c / b, 2)

@@ -68,6 +68,17 @@ class Predicate:
             return [self]
         return [leaf for c in self.children for leaf in c.leaves()]
 
+    def required_codes(self, column: str) -> frozenset | None:
+        """The codes of `column` every matching row must have, or None if the predicate
+        does not restrict the column (sound: a row outside the set never matches)."""
+        if self.op == "in":
+            return frozenset(self.values) if self.column == column else None
+        parts = [c.required_codes(column) for c in self.children]
+        if self.op == "all":
+            known = [q for q in parts if q is not None]
+            return frozenset.intersection(*known) if known else None
+        return None if any(q is None for q in parts) else frozenset().union(*parts)
+
     def evaluate(self, df: pd.DataFrame) -> pd.Series:
         """A boolean Series aligned with df; a missing answer never matches."""
         return pd.Series(self._eval(df), index=df.index, dtype=bool)

@@ -143,10 +143,11 @@ def build_release(cells: pd.DataFrame, orgs: pd.DataFrame, params: ReleaseParams
     is_all[:, layout.col_dim == 0] = True
     level_rank = np.array([LEVEL_RANK[l] for l in tree.levels])[:, None]
     cost = np.where(base > 0, base, 1e6) + 1000.0 * level_rank + np.where(is_all, 1e9, 0.0)
+    fixed = _empty_by_definition(layout, indicators, dimensions)[None, :] & (base == 0)
     prev = _previous_mask(previous, tree, layout, canon, indicators).reshape(tree.n, C) if previous is not None else None
     grid = make_grid(tree, layout)
     t_setup = time.perf_counter()
-    status, audit = protect_grid(grid, base, count, primary, cost, previous=prev, min_cell=params.min_cell,
+    status, audit = protect_grid(grid, base, count, primary, cost, previous=prev, fixed=fixed, min_cell=params.min_cell,
                                  count_rule=params.count_k > 0, protection=float(params.protection))
     t_prot = time.perf_counter()
     if audit.failures:
@@ -160,6 +161,16 @@ def build_release(cells: pd.DataFrame, orgs: pd.DataFrame, params: ReleaseParams
     timings = {"rollup_s": t_roll - t0, "setup_s": t_setup - t_roll, "protect_s": t_prot - t_setup,
                "output_s": t_out - t_prot, "cells": int(base.size)}
     return Release(table, gaps, pattern, audit, params, timings)
+
+
+def _empty_by_definition(layout, indicators, dimensions) -> np.ndarray:
+    """Per column: the group is empty by its indicator's definition (WDES 8 asks Disabled
+    staff only), which every reader of the definitions knows."""
+    from survey.analysis.indicators import empty_by_definition
+    out = np.zeros(layout.n_cols, bool)
+    for c, (k, d, g) in enumerate(zip(layout.col_ind, layout.col_dim, layout.col_group)):
+        out[c] = g in empty_by_definition(indicators[layout.indicators[k]], dimensions[layout.dims[d]])
+    return out
 
 
 def _previous_mask(previous: pd.DataFrame, tree, layout, canon, indicators) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Disclosure control of a whole release (survey.analysis.grid), proven cell by cell.
 
 1. Primary: the caller's pattern (bases under N, the optional count rule), plus every cell
-   suppressed in an earlier release of the wave (monotone).
+   suppressed in an earlier release of the wave (monotone). Cells empty by their
+   indicator's definition are FIXED: suppressed, but known to every reader to be 0.
 2. Organisation totals: in every column of totals, a relation holding exactly one
    suppressed total gets its cheapest sibling total suppressed too (the only way to shield
    a total under N).
@@ -33,7 +34,7 @@ import numpy as np
 
 from survey.analysis import flows, lpcheck
 from survey.analysis.certify import BIG, Bounds, _sibling_leaf_pairs, m2_widths, requirements, rooms
-from survey.analysis.engine import OK, PRIMARY, SECONDARY, AuditReport
+from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY, AuditReport
 from survey.analysis.grid import Grid
 
 log = logging.getLogger(__name__)
@@ -320,17 +321,20 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: d
 
 
 def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, cost: np.ndarray, *,
-                 previous: np.ndarray | None = None, min_cell: int = 11, count_rule: bool = False,
-                 protection: float = 2.0, max_rounds: int = 10):
-    """Status (OK / PRIMARY / SECONDARY per cell, nodes x columns) and an AuditReport whose
-    failures list every suppressed cell left without proof (the release must then not be
-    published)."""
+                 previous: np.ndarray | None = None, fixed: np.ndarray | None = None, min_cell: int = 11,
+                 count_rule: bool = False, protection: float = 2.0, max_rounds: int = 10):
+    """Status (OK / PRIMARY / SECONDARY / FIXED per cell, nodes x columns) and an AuditReport
+    whose failures list every suppressed cell left without proof (the release must then not
+    be published). fixed: cells every reader knows to be 0 (empty by definition); they are
+    suppressed and give no other cell room."""
     t0 = time.perf_counter()
     x = np.asarray(x, dtype=np.int64)
     y = np.asarray(y, dtype=np.int64)
     if (y < 0).any() or (y > x).any():
         raise ValueError("counts must satisfy 0 <= count <= base in every cell")
     status = np.where(primary, PRIMARY, OK).astype(np.int8)
+    if fixed is not None:
+        status[np.asarray(fixed, bool) & (x == 0)] = FIXED     # (a cell with people in it is not)
     if previous is not None:
         status[previous & (status == OK)] = SECONDARY
     bounds = Bounds(int(min_cell), bool(count_rule))
@@ -384,7 +388,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
     report.unprotected = len(fail_cells)
     report.certified = report.cells_checked - report.unprotected
     report.suppressed = int(sup.sum())
-    report.primary = int((status == PRIMARY).sum())
+    report.primary = int(((status == PRIMARY) | (status == FIXED)).sum())
     report.secondary = int((status == SECONDARY).sum())
     report.failures = [{"cell": int(n_ * status.shape[1] + c_), "node": int(n_), "column": int(c_),
                         "reason": "no move found that keeps it from being pinned"}

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy.optimize import linprog
 
 from survey.analysis import flows
-from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements
-from survey.analysis.engine import OK, PRIMARY, SECONDARY
+from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements, rooms
+from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import make_grid
 from survey.analysis.structure import make_layout, org_tree, rollup_matrix
 from survey.analysis.suppress import MAX_VISIT, _capacities, exact_check
@@ -322,3 +322,27 @@ def test_a_respondent_moving_between_practices_moves_their_groups(small_dims):
     assert xu[4, 3] == 0 and xd[3, 3] == 0           # nobody at P0 is "Not stated"
     (gu, _), _, _ = m2_widths(grid, base, count, status, Bounds(N, False), 2, pairs)
     assert gu[4, 1] == 0 and gu[4, 0] == 1           # without groups, only the totals
+
+
+def test_cells_empty_by_definition_give_no_room(small_dims):
+    """Where the definition says a group is empty (WDES 8's Non-disabled and Not stated),
+    a respondent moving between practices can only take the Disabled group along."""
+    grid = _pcn(small_dims, ["P0", "P1"])
+    # columns: All | White, BME, Not stated | Disabled, Non-disabled, Not stated
+    p0 = np.array([4, 3, 1, 0, 4, 0, 0])
+    p1 = np.array([3, 2, 1, 0, 3, 0, 0])
+    base = np.array([p0 + p1] * 3 + [p0, p1], np.int64)
+    count = np.zeros_like(base)
+    status = np.where(base < N, PRIMARY, OK).astype(np.int8)
+    status[:, [5, 6]] = FIXED
+    pairs = _sibling_leaf_pairs(grid)
+    (xu, xd), _, _ = m2_widths(grid, base, count, status, Bounds(N, False), 2, pairs, groups=True)
+    assert xu[4, 0] == 1 and xd[3, 0] == 1
+    assert xu[4, 4] == 1 and xd[3, 4] == 1           # Disabled moves with the total
+    assert (xu[:, [5, 6]] == 0).all() and (xd[:, [5, 6]] == 0).all()
+    status[4, 4] = OK                               # a published Disabled cell pins P1's total
+    (xu, xd), _, _ = m2_widths(grid, base, count, status, Bounds(N, False), 2, pairs, groups=True)
+    assert xu[4, 0] == 0 and xd[3, 0] == 0
+    up, dn = rooms(base, count, status, Bounds(N, False))
+    assert (up[:, [5, 6]] == 0).all() and (dn[:, [5, 6]] == 0).all()
+

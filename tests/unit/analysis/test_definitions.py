@@ -96,3 +96,30 @@ def test_benchmarks():
     row = b[(b.indicator == "wres8") & (b.group == "BME")].iloc[0]
     assert row.percent == 16.4 and row.year == 2023
     assert len(b) == 8
+
+
+def test_codes_a_predicate_requires_of_a_column():
+    p = Predicate.from_dict({"all": [{"column": "disability", "in": ["1", "2"]},
+                                     {"any": [{"column": "disability", "in": ["1"]}, {"column": "q15", "in": [1]}]},
+                                     {"column": "disability", "in": ["1", "3"]}]})
+    assert p.required_codes("disability") == {"1"}
+    assert p.required_codes("q15") is None           # the "any" lets other rows through
+    either = Predicate.from_dict({"any": [{"column": "sex", "in": ["1"]}, {"column": "sex", "in": ["2"]}]})
+    assert either.required_codes("sex") == {"1", "2"}
+    assert either.required_codes("disability") is None
+
+
+def test_groups_empty_by_definition(indicators, dimensions):
+    """WDES 8 asks Disabled staff only: its other disability groups (Not stated included)
+    are empty wherever it is published; no other shipped indicator restricts a
+    characteristic."""
+    from survey.analysis.indicators import empty_by_definition
+    found = {(i, d): g for i, ind in indicators.items() for d, dim in dimensions.items()
+             if (g := empty_by_definition(ind, dim))}
+    assert found == {("wdes8", "disability"): {"Non-disabled", "Not stated"}}
+    # a base that admits a code outside every group leaves "Not stated" open
+    from survey.analysis.indicators import Indicator
+    odd = Indicator("x", "Other", "x", Predicate.from_dict({"column": "disability", "in": ["1", "9"]}),
+                    Predicate.from_dict({"column": "disability", "in": ["1", "9"]}))
+    assert empty_by_definition(odd, dimensions["disability"]) == {"Non-disabled"}
+    assert empty_by_definition(odd, dimensions["all"]) == frozenset()

@@ -20,7 +20,7 @@ MIN_CELL = ReleaseParams().min_cell
 
 
 @st.composite
-def waves(draw):
+def waves(draw, disabled: float = 0.15):
     n_pcn = draw(st.integers(1, 3))
     per = [draw(st.integers(1, 4)) for _ in range(n_pcn)]
     rows, org_rows = [], [("I1", "ICS", "ics", None)]
@@ -35,8 +35,9 @@ def waves(draw):
             for _ in range(size):
                 rows.append({"org_code": code,
                              "ethnicity": rng.choice(["01", "12", None], p=[1 - bme - 0.05, bme, 0.05]),
-                             "disability": rng.choice(["1", "2", "3"], p=[0.15, 0.8, 0.05]),
-                             "q14a": int(rng.choice([1, 2, 5])), "q15": int(rng.choice([1, 2, 9]))})
+                             "disability": rng.choice(["1", "2", "3"], p=[disabled, 0.95 - disabled, 0.05]),
+                             "q14a": int(rng.choice([1, 2, 5])), "q15": int(rng.choice([1, 2, 9])),
+                             "reasonable_adjustments": str(rng.choice(["1", "2", "3"]))})
     codes = [r[0] for r in org_rows if r[2] == "practice"]
     for _ in range(draw(st.integers(0, 4))):      # planted rare respondents
         rows.append({"org_code": draw(st.sampled_from(codes)), "ethnicity": "15", "disability": "1",
@@ -47,14 +48,16 @@ def waves(draw):
 
 
 def _world(counts: dict, pcns: dict):
-    """A wave from {(practice, ethnicity, disability, q14a, q15): respondents} and
-    {pcn: [practices]} under one ICS (for the worlds a random search once found)."""
+    """A wave from {(practice, ethnicity, disability, q14a, q15[, reasonable_adjustments]):
+    respondents} and {pcn: [practices]} under one ICS (for the worlds a random search once
+    found)."""
     org_rows = [("I1", "ICS", "ics", None)]
     for n, (pcn, practices) in enumerate(pcns.items()):
         org_rows.append((pcn, f"PCN {n}", "pcn", "I1"))
         org_rows += [(c, c, "practice", pcn) for c in practices]
-    rows = [{"org_code": o, "ethnicity": e, "disability": d, "q14a": a, "q15": b}
-            for (o, e, d, a, b), k in counts.items() for _ in range(k)]
+    rows = [{"org_code": o, "ethnicity": e, "disability": d, "q14a": a, "q15": b,
+             **({"reasonable_adjustments": ra[0]} if ra else {})}
+            for (o, e, d, a, b, *ra), k in counts.items() for _ in range(k)]
     return rows, pd.DataFrame(org_rows, columns=["code", "name", "level", "parent_code"])
 
 
@@ -77,9 +80,49 @@ ZERO_BY_TOTALS = _world({("P00", "01", "1", 1, 2): 1, ("P00", "01", "2", 1, 9): 
                          ("P01", None, "2", 1, 1): 1, ("P01", None, "2", 1, 2): 1, ("P02", "01", "2", 2, 2): 1},
                         {"N0": ["P00", "P01", "P02"]})
 
+# PCN 0's WDES 8 total (5 people) pinned by a reader of the definitions: the engine had
+# counted on room in its Non-disabled and Not stated cells, which WDES 8 never asks.
+EMPTY_BY_DEFINITION = _world({("P00", "01", "1", 5, 2, "1"): 1, ("P00", "01", "1", 2, 2, "1"): 1,
+                              ("P00", "01", "2", 1, 1, "3"): 1, ("P00", "01", "2", 1, 1, "1"): 1,
+                              ("P00", "01", "1", 5, 9, "2"): 1, ("P00", "01", "1", 2, 9, "3"): 1,
+                              ("P00", "01", "2", 2, 9, "2"): 1, ("P00", "01", "1", 1, 1, "3"): 1,
+                              ("P00", "01", "1", 5, 1, "1"): 1, ("P00", "01", "1", 2, 2, "2"): 1,
+                              ("P12", "01", "2", 1, 9, "2"): 1, ("P12", "01", "2", 5, 1, "3"): 1,
+                              ("P12", "01", "1", 2, 2, "2"): 1, ("P12", "01", "1", 1, 9, "3"): 1,
+                              ("P12", "01", "1", 5, 1, "2"): 1, ("P12", "01", "1", 1, 2, "2"): 1,
+                              ("P12", "01", "1", 2, 1, "2"): 1, ("P12", "01", "2", 2, 2, "3"): 1,
+                              ("P12", "01", "1", 2, 2, "3"): 1, ("P12", "01", "2", 1, 2, "3"): 1,
+                              ("P12", "01", "2", 2, 1, "1"): 1, ("P12", "01", "2", 1, 1, "2"): 1,
+                              ("P12", "01", "1", 2, 9, "2"): 1, ("P12", "01", "2", 1, 9, "1"): 1,
+                              ("P13", "01", "2", 5, 2, "3"): 1, ("P13", "01", "2", 5, 9, "3"): 1,
+                              ("P13", "01", "2", 2, 2, "3"): 1, ("P13", "01", "1", 1, 2, "3"): 2,
+                              ("P13", "01", "1", 5, 9, "2"): 1, ("P13", "01", "1", 1, 2, "2"): 1,
+                              ("P13", "01", "1", 5, 1, "1"): 1, ("P13", "01", "3", 1, 2, "1"): 1,
+                              ("P13", "01", "1", 1, 1, "3"): 2, ("P13", "01", "1", 2, 1, "3"): 4,
+                              ("P13", "01", "2", 1, 9, "2"): 2, ("P13", "01", "2", 2, 9, "1"): 1,
+                              ("P13", "01", "1", 1, 9, "2"): 2, ("P13", "01", "2", 2, 9, "2"): 1,
+                              ("P13", "01", "3", 5, 2, "3"): 1, ("P13", "01", "2", 5, 1, "3"): 1,
+                              ("P13", "01", "3", 2, 2, "2"): 1, ("P13", "01", "2", 5, 9, "2"): 1,
+                              ("P13", "01", "1", 5, 9, "3"): 1, ("P13", "01", "2", 2, 1, "1"): 1,
+                              ("P13", "01", "1", 2, 2, "3"): 1, ("P13", "01", "1", 2, 9, "2"): 1,
+                              ("P13", "01", "1", 2, 1, "1"): 1, ("P20", "01", "1", 1, 1, "1"): 1,
+                              ("P20", "01", "2", 1, 2, "1"): 1, ("P20", "01", "1", 2, 9, "1"): 1,
+                              ("P20", "01", "1", 1, 2, "3"): 2, ("P20", "01", "1", 2, 1, "1"): 1,
+                              ("P20", "01", "1", 1, 2, "1"): 2, ("P20", "01", "2", 2, 1, "3"): 1,
+                              ("P20", "01", "1", 2, 1, "2"): 1, ("P20", "01", "1", 5, 1, "3"): 1,
+                              ("P20", "01", "2", 1, 1, "3"): 1, ("P20", "01", "1", 1, 1, "2"): 1,
+                              ("P20", "01", "1", 5, 9, "2"): 2, ("P20", "01", "2", 5, 1, "3"): 1,
+                              ("P20", "01", "1", 1, 9, "1"): 1, ("P20", "01", "2", 1, 1, "2"): 1,
+                              ("P20", "01", "2", 5, 1, "2"): 1, ("P20", None, "1", 2, 2, "1"): 1},
+                             {"N0": ["P00"], "N1": ["P10", "P11", "P12", "P13"], "N2": ["P20"]})
 
-def attack(table: pd.DataFrame, orgs: pd.DataFrame, dims: dict, indicator: str, totals_only: bool = False):
+
+def attack(table: pd.DataFrame, orgs: pd.DataFrame, dims: dict, indicator: str, totals_only: bool = False,
+           known_empty=frozenset()):
     """Widest (lo, hi) of every suppressed base and count of one indicator's tables.
+
+    known_empty: (dimension, group) nobody can be in by the indicator's published
+    definition: 0 at every leaf.
 
     totals_only: an attacker who reads only the organisation totals that are published
     (never chosen for suppression, so not the engine's choice) and every cell's size class
@@ -106,6 +149,10 @@ def attack(table: pd.DataFrame, orgs: pd.DataFrame, dims: dict, indicator: str, 
     for p in leaves:
         for d, dim in dims.items():
             pairs += [(var[(p, d, g, "c")], var[(p, d, g, "b")]) for g in dim.groups]
+            for g in dim.groups:
+                if (d, g) in known_empty:
+                    rows += [{var[(p, d, g, "b")]: 1.0}, {var[(p, d, g, "c")]: 1.0}]
+                    rhs += [0.0, 0.0]
             if d == "all":
                 continue
             for q in "bc":
@@ -202,6 +249,37 @@ def test_without_room_for_wide_lps_the_release_is_still_safe(indicators, small_d
     from survey.analysis import suppress
     monkeypatch.setattr(suppress, "MAX_LP_UNKNOWNS", 0)
     test_attacker_pins_no_suppressed_cell.hypothesis.inner_test(indicators, small_dims, wave)
+
+
+@settings(max_examples=int(os.environ.get("PROP_N", "30")), deadline=None,
+          derandomize=not os.environ.get("PROP_RANDOM"), database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(waves(disabled=0.6))
+@example(wave=EMPTY_BY_DEFINITION)
+def test_groups_empty_by_definition_give_no_room(indicators, small_dims, wave):
+    """WDES 8 asks Disabled staff only, and its definition is published: a reader knows its
+    Non-disabled and Not stated cells are 0 everywhere, so its Disabled cell is its total.
+    An attacker who uses that pins nothing (the engine must not count on room in them)."""
+    from survey.analysis.indicators import empty_by_definition
+    rows, orgs = wave
+    inds = {k: indicators[k] for k in ("wdes8", "wres5")}
+    cells = finest_cells(profiles(rows, inds), inds, small_dims)
+    try:
+        rel = build_release(cells, orgs, ReleaseParams(), indicators=inds, dimensions=small_dims)
+    except DisclosureError:
+        return
+    t = rel.table
+    known = {(d, g) for d, dim in small_dims.items() for g in empty_by_definition(inds["wdes8"], dim)}
+    assert known == {("disability", "Non-disabled"), ("disability", "Not stated")}
+    truth = cells.assign(org_code=cells.org_code.astype(str))
+    inherent = {k for k, (lo, hi) in attack(t, orgs, small_dims, "wdes8", totals_only=True,
+                                            known_empty=known).items() if hi - lo < 1 - 1e-6}
+    for key, (lo, hi) in attack(t, orgs, small_dims, "wdes8", known_empty=known).items():
+        org, dim, grp, q = key
+        if key in inherent or _true_base(truth, orgs, "wdes8", "ALL", dim, grp) == 0:
+            continue
+        if q == "c" and _true_base(truth, orgs, "wdes8", org, dim, grp) == 0:
+            continue
+        assert hi - lo >= 1 - 1e-6, (key, lo, hi)
 
 
 def _true_base(cells, orgs, ind, org, dim, grp):
