@@ -5,7 +5,8 @@
    indicator's definition are FIXED: suppressed, but known to every reader to be 0.
 2. Organisation totals: in every column of totals, a relation holding exactly one
    suppressed total gets its cheapest sibling total suppressed too (the only way to shield
-   a total under N).
+   a total under N); a suppressed total whose groups of a characteristic are all
+   published (or empty by definition) gets the largest of them suppressed (`row_pass`).
 3. Groups, one (indicator, characteristic) at a time, with every organisation total taken
    as known to the attacker (so whatever is safe here is safe in the whole release): each
    suppressed cell must be able to rise and fall, in its count and in its complement, by
@@ -66,6 +67,28 @@ def total_pass(grid: Grid, status: np.ndarray, cost: np.ndarray) -> int:
         added += new
         if new == 0:
             break
+    return added
+
+
+def row_pass(grid: Grid, x, status: np.ndarray) -> int:
+    """Rows of suppressed organisation totals: a total can move only with a group of every
+    characteristic, so where every group of a characteristic is published (or empty by
+    definition: WDES 8's Disabled group is its total), the largest published one is
+    suppressed too. Returns cells added."""
+    ac = grid.all_cols
+    sup_total = status[:, ac] != OK                                   # (n, n_ind)
+    added = 0
+    for cols in grid.dim_cols:                                        # (n_ind, m)
+        st = status[:, cols]                                          # (n, n_ind, m)
+        free = (st != OK) & (st != FIXED)
+        cand = np.where(st == OK, x[:, cols], -1)
+        need = sup_total & ~free.any(-1) & (cand >= 0).any(-1)
+        n_, k_ = np.nonzero(need)
+        if len(n_) == 0:
+            continue
+        g = np.argmax(cand[n_, k_], axis=1)
+        status[n_, cols[k_, g]] = SECONDARY
+        added += len(n_)
     return added
 
 
@@ -350,7 +373,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
     proven: dict = {}       # widths each cell's LP proved (exact_check)
     for rnd in range(1, max_rounds + 1):
         report.rounds = rnd
-        report.added_by_audit += total_pass(grid, status, cost)
+        report.added_by_audit += total_pass(grid, status, cost) + row_pass(grid, x, status)
         added, failures = protect_groups(grid, x, y, status, cost, bounds, p, nets, memo, req_memo)
         report.added_by_audit += added
         bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs, req_memo)
@@ -375,7 +398,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
         # free the columns above each cell still too narrow, then prove everything again
         report.added_by_audit += open_parents(grid, status, fail_cells, totals=attempt >= 1)
         for _ in range(max_rounds):
-            report.added_by_audit += total_pass(grid, status, cost)
+            report.added_by_audit += total_pass(grid, status, cost) + row_pass(grid, x, status)
             added, failures = protect_groups(grid, x, y, status, cost, bounds, p, nets, memo, req_memo)
             report.added_by_audit += added
             bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs, req_memo)

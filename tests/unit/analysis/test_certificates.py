@@ -19,7 +19,7 @@ from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, requ
 from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import make_grid
 from survey.analysis.structure import make_layout, org_tree, rollup_matrix
-from survey.analysis.suppress import MAX_VISIT, _capacities, exact_check
+from survey.analysis.suppress import MAX_VISIT, _capacities, exact_check, row_pass
 
 N = 5          # minimum cell for these small worlds
 
@@ -346,3 +346,20 @@ def test_cells_empty_by_definition_give_no_room(small_dims):
     up, dn = rooms(base, count, status, Bounds(N, False))
     assert (up[:, [5, 6]] == 0).all() and (dn[:, [5, 6]] == 0).all()
 
+
+def test_a_suppressed_total_gets_a_group_of_each_characteristic_suppressed(small_dims):
+    """A total moves only with a group of every characteristic: where all of one are
+    published, or empty by definition, the largest published one is suppressed with it."""
+    grid = _pcn(small_dims, ["P0", "P1"])
+    p0 = np.array([16, 14, 2, 0, 16, 0, 0])
+    p1 = np.array([4, 3, 1, 0, 4, 0, 0])
+    base = np.array([p0 + p1] * 3 + [p0, p1], np.int64)
+    status = np.where(base < N, PRIMARY, OK).astype(np.int8)
+    status[:, [5, 6]] = FIXED
+    status[3, 0] = SECONDARY                        # P0's total, shielding P1's
+    before = status.copy()
+    assert row_pass(grid, base, status) == 1
+    assert status[3, 4] == SECONDARY                # P0's Disabled is its total
+    changed = np.argwhere(status != before)
+    assert changed.tolist() == [[3, 4]]             # ethnicity already has BME suppressed at P0
+    assert row_pass(grid, base, status) == 0
