@@ -165,10 +165,29 @@ def _scratch(n_nodes, n_arcs):
 
 
 @numba.njit(cache=True)
+def _usable(node, skip, entering, adj_start, adj_edge, r, r_all, sup):
+    """Whether a path can leave (or, with `entering`, enter) node by an arc other than skip."""
+    for k in range(adj_start[node], adj_start[node + 1]):
+        e = adj_edge[k]
+        a = e >> 1
+        if a == skip:
+            continue
+        f = e ^ 1 if entering else e
+        if (r[f] if sup[a] else r_all[f]) >= 1:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
 def _cheapest_path(src, dst, skip, adj_start, adj_edge, tail, head, r, r_all, cost, sup, dist, prev, heap_n, heap_d):
     """Dijkstra from src to dst: a suppressed arc is usable where its residual r allows (free),
     a published one where it would have room as a secondary suppression (r_all, at its
     cost); arc `skip` never. Returns True if found (prev filled)."""
+    # a path must leave src and enter dst by a usable arc: where either has none (a row whose
+    # other groups are empty by definition), the search would visit the whole network in vain
+    if not _usable(src, skip, False, adj_start, adj_edge, r, r_all, sup) or \
+            not _usable(dst, skip, True, adj_start, adj_edge, r, r_all, sup):
+        return False
     n = len(adj_start) - 1
     for i in range(n):
         dist[i] = np.inf
