@@ -411,7 +411,7 @@ def certify3(arcs, adj_start, adj_edge, tail, head, r, res, p, max_visit):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def repair(order, req, adj_start, adj_edge, tail, head, r, r_all, res, res_all, sup, cost, p, max_visit):
     """Make every listed arc (in order) movable enough: re-check it, and while its base,
     count or complement falls short, take the move (layer and direction) with the most room

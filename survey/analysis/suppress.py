@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -124,62 +126,93 @@ def _table_state(grid: Grid, status, cc, k: int) -> np.ndarray:
     return np.concatenate([status[:, cc], status[:, grid.all_cols[k]][:, None]], 1)
 
 
+# Tables are independent within a call (each writes only its own columns, and the
+# requirements are fixed for the call), so large grids run them on threads: the networks'
+# kernels release the GIL. PARALLEL_CELLS: the grid size (cells) from which that pays.
+PARALLEL_CELLS = 1_000_000
+
+
 def protect_groups(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, nets: dict,
-                   memo: dict, req_memo: dict | None = None) -> tuple[int, list]:
+                   memo: dict, req_memo: dict | None = None, workers: int | None = None) -> tuple[int, list]:
     """Step 3 for every (indicator, characteristic) whose cells changed since the last call
     (memo keeps each table's last pattern, failures and proven widths); returns (cells
-    added, unprotected)."""
+    added, unprotected). workers: threads (default: the machine's cores for grids of
+    PARALLEL_CELLS or more, else 1); the result is the same whatever the number."""
     req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
     added, failures = 0, []
-    depth = grid.depth
+    jobs = []
     for di, cols in enumerate(grid.dim_cols):
         m = cols.shape[1]
-        net = nets.setdefault(m, flows.network(grid, m))
-        v_of = np.repeat(np.arange(grid.n), m)
+        if m not in nets:
+            nets[m] = flows.network(grid, m)
         for k in range(cols.shape[0]):
-            cc = cols[k]
-            key = (di, k)
-            seen = memo.get(key)
-            if seen is not None and np.array_equal(seen[0], _table_state(grid, status, cc, k)):
+            seen = memo.get((di, k))
+            if seen is not None and np.array_equal(seen[0], _table_state(grid, status, cols[k], k)):
                 failures += seen[1]
                 continue
-            X, Y = x[:, cc].ravel(), y[:, cc].ravel()
-            # widths each cell's certificate has proven: a certificate uses the rooms of
-            # suppressed cells only, which suppressing more never takes away, so it stands
-            # while the cell needs no more (repair would re-check it and change nothing)
-            proven = seen[2] if seen is not None else np.full((len(X), 3), -1, np.int64)
-            S = status[:, cc].ravel()
-            sup = S != OK
-            if not sup.any():
-                continue
-            r, r_all, res, res_all = _capacities(X, Y, S, bounds, p)
-            # what each cell needs once suppressed (a published one: as a secondary)
-            rq = np.stack([req.x_if[:, cc].ravel(), req.y_if[:, cc].ravel(), req.z_if[:, cc].ravel()], 1)
-            sup_new = sup.copy()
-            arcs = np.flatnonzero(sup & (rq > proven).any(1))
-            while True:
-                # sensitive cells first, the finest level first, then the rest
-                order = arcs[np.lexsort((-depth[v_of[arcs]], S[arcs] != PRIMARY))]
-                before = sup_new.copy()
-                failed = flows.repair(order, rq, net.adj_start, net.adj_edge, net.tail, net.head, r, r_all,
-                                      res, res_all, sup_new, cost[:, cc].ravel().astype(np.float64), p, MAX_VISIT)
-                done = np.setdiff1d(order, failed)
-                proven[done] = rq[done]
-                fresh = sup_new & ~before
-                if not fresh.any():
-                    break
-                # cells the repairs suppressed were never checked themselves: check them
-                # (and those still short) in turn
-                S = np.where(fresh, SECONDARY, S)
-                arcs = np.union1d(failed, np.flatnonzero(fresh))
-            new = sup_new & ~sup
-            if new.any():
-                status[:, cc] = S.reshape(grid.n, m)
-                added += int(new.sum())
-            mine = [(int(v_of[a]), int(cc[a % m])) for a in failed]
-            failures += mine
-            memo[key] = (_table_state(grid, status, cc, k), mine, proven)
+            jobs.append((di, k))
+    if workers is None:
+        workers = (os.cpu_count() or 1) if status.size >= PARALLEL_CELLS else 1
+
+    def run(job):
+        di, k = job
+        return _protect_table(grid, x, y, status, cost, bounds, p, nets[grid.dim_cols[di].shape[1]],
+                              grid.dim_cols[di][k], k, req, memo.get(job))
+
+    if workers > 1 and len(jobs) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(run, jobs))
+    else:
+        results = [run(j) for j in jobs]
+    for job, (n_new, mine, entry) in zip(jobs, results):
+        added += n_new
+        failures += mine
+        if entry is not None:
+            memo[job] = entry
     return added, failures
+
+
+def _protect_table(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, net, cc, k: int, req, seen):
+    """One table of protect_groups: certify its suppressed cells on its network, repairing
+    those short; writes the table's columns of status. Returns (cells added, failures,
+    memo entry or None)."""
+    m = len(cc)
+    v_of = np.repeat(np.arange(grid.n), m)
+    X, Y = x[:, cc].ravel(), y[:, cc].ravel()
+    # widths each cell's certificate has proven: a certificate uses the rooms of
+    # suppressed cells only, which suppressing more never takes away, so it stands
+    # while the cell needs no more (repair would re-check it and change nothing)
+    proven = seen[2] if seen is not None else np.full((len(X), 3), -1, np.int64)
+    S = status[:, cc].ravel()
+    sup = S != OK
+    if not sup.any():
+        return 0, [], None
+    r, r_all, res, res_all = _capacities(X, Y, S, bounds, p)
+    # what each cell needs once suppressed (a published one: as a secondary)
+    rq = np.stack([req.x_if[:, cc].ravel(), req.y_if[:, cc].ravel(), req.z_if[:, cc].ravel()], 1)
+    sup_new = sup.copy()
+    arcs = np.flatnonzero(sup & (rq > proven).any(1))
+    tcost = cost[:, cc].ravel().astype(np.float64)
+    while True:
+        # sensitive cells first, the finest level first, then the rest
+        order = arcs[np.lexsort((-grid.depth[v_of[arcs]], S[arcs] != PRIMARY))]
+        before = sup_new.copy()
+        failed = flows.repair(order, rq, net.adj_start, net.adj_edge, net.tail, net.head, r, r_all,
+                              res, res_all, sup_new, tcost, p, MAX_VISIT)
+        done = np.setdiff1d(order, failed)
+        proven[done] = rq[done]
+        fresh = sup_new & ~before
+        if not fresh.any():
+            break
+        # cells the repairs suppressed were never checked themselves: check them
+        # (and those still short) in turn
+        S = np.where(fresh, SECONDARY, S)
+        arcs = np.union1d(failed, np.flatnonzero(fresh))
+    new = sup_new & ~sup
+    if new.any():
+        status[:, cc] = S.reshape(grid.n, m)
+    mine = [(int(v_of[a]), int(cc[a % m])) for a in failed]
+    return int(new.sum()), mine, (_table_state(grid, status, cc, k), mine, proven)
 
 
 def m2_certified(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, req, groups: bool = False) -> np.ndarray:

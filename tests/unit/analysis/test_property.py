@@ -282,6 +282,33 @@ def test_groups_empty_by_definition_give_no_room(indicators, small_dims, wave):
         assert hi - lo >= 1 - 1e-6, (key, lo, hi)
 
 
+@settings(max_examples=10, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(wave=waves(disabled=0.4))
+@example(wave=EMPTY_BY_DEFINITION)
+def test_tables_on_threads_give_the_same_release(indicators, small_dims, wave):
+    """Large grids certify their tables on threads (suppress.PARALLEL_CELLS); the release is
+    the same cell for cell as with one thread."""
+    from unittest import mock
+    from survey.analysis import suppress
+    rows, orgs = wave
+    inds = {k: indicators[k] for k in ("wdes8", "wres5", "wres7")}
+    cells = finest_cells(profiles(rows, inds), inds, small_dims)
+
+    def release(threshold):
+        with mock.patch.object(suppress, "PARALLEL_CELLS", threshold), \
+                mock.patch.object(suppress.os, "cpu_count", lambda: 2):
+            try:
+                return build_release(cells, orgs, ReleaseParams(), indicators=inds, dimensions=small_dims).table
+            except DisclosureError as exc:
+                return str(exc)
+    one, two = release(10**12), release(0)
+    if isinstance(one, str):
+        assert one == two
+    else:
+        pd.testing.assert_frame_equal(one, two)
+
+
 def _true_base(cells, orgs, ind, org, dim, grp):
     parent = dict(zip(orgs.code, orgs.parent_code))
 
