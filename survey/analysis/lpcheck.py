@@ -18,7 +18,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from survey.analysis.certify import Bounds
-from survey.analysis.engine import OK
+from survey.analysis.engine import FIXED, OK
 from survey.analysis.exact import _run, highs_model
 from survey.analysis.grid import Grid
 
@@ -130,6 +130,12 @@ def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndar
     return out
 
 
+def _free(status):
+    """Cells an LP must solve for: suppressed, and not empty by definition (those are known
+    zeros, as good as published)."""
+    return (status != OK) & (status != FIXED)
+
+
 def neighbourhood_tops(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.ndarray | None = None,
                        climb: int | None = None) -> np.ndarray:
     """Per node, the top of its neighbourhood in `subtree_unknowns` (the lowest ancestor
@@ -138,7 +144,7 @@ def neighbourhood_tops(grid: Grid, k: int, status, nodes: np.ndarray, columns: n
     per = grid.layout.per_ind
     parent = grid.tree.parent
     keep = np.ones(per, bool) if columns is None else np.isin(np.arange(per), columns)
-    any_sup = ((status[:, k * per:(k + 1) * per] != OK) & keep[None, :]).any(1)
+    any_sup = (_free(status[:, k * per:(k + 1) * per]) & keep[None, :]).any(1)
     out = np.empty(len(nodes), np.int64)
     for i, u in enumerate(np.asarray(nodes).tolist()):
         t = parent[u] if parent[u] >= 0 else u
@@ -161,7 +167,7 @@ def subtree_unknowns(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.
     per = grid.layout.per_ind
     parent = grid.tree.parent
     keep = np.ones(per, bool) if columns is None else np.isin(np.arange(per), columns)
-    sup = (status[:, k * per:(k + 1) * per] != OK) & keep[None, :]
+    sup = _free(status[:, k * per:(k + 1) * per]) & keep[None, :]
     if top is None:                              # (the caller's `neighbourhood_tops` for these nodes)
         top = neighbourhood_tops(grid, k, status, nodes, columns, climb)
     tops = np.zeros(grid.n, bool)
