@@ -96,6 +96,9 @@ class AuditReport:
     certified: int = 0              # suppressed cells proven safe by an explicit move
     unprotected: int = 0            # suppressed cells left without proof (failures, uncapped)
     lp_checked: int = 0             # cells the certificates left to linear programming
+    # tables left out of a release because a cell of theirs could not be proven safe:
+    # [{"indicators": [...], "dimension": ..., "cells": n}] (survey.analysis.release)
+    withheld: list = field(default_factory=list)
 
     @property
     def passed(self) -> bool:

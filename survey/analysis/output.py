@@ -18,7 +18,8 @@ def _cat(values_idx: np.ndarray, labels) -> pd.Categorical:
     return pd.Categorical.from_codes(codes[values_idx], categories=pd.Index(uniq, dtype=object))
 
 
-def table_frame(tree, layout, base, count, status, out_ids, canon, dimensions) -> pd.DataFrame:
+def table_frame(tree, layout, base, count, status, out_ids, canon, dimensions, withheld=None) -> pd.DataFrame:
+    """One row per (indicator id, organisation, column), less the columns `withheld`."""
     per = layout.per_ind
     n = tree.n
     node = np.tile(np.repeat(np.arange(n), per), len(out_ids))
@@ -35,7 +36,7 @@ def table_frame(tree, layout, base, count, status, out_ids, canon, dimensions) -
         pct = np.round(100.0 * c / b, 2)
     lo, hi = wilson(c, b)
     level_idx = np.array([LEVEL_CATS.index(l) for l in tree.levels])
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "indicator": pd.Categorical.from_codes(ind, categories=list(out_ids)),
         "org_level": pd.Categorical.from_codes(level_idx[node], categories=LEVEL_CATS),
         "org_code": pd.Categorical.from_codes(node, categories=pd.Index(tree.codes, dtype=object)),
@@ -49,9 +50,12 @@ def table_frame(tree, layout, base, count, status, out_ids, canon, dimensions) -
         "ci_high": np.where(sup, np.nan, np.round(hi, 2)),
         "status": pd.Categorical.from_codes(st.astype(np.int64), categories=STATUS),
     })
+    if withheld is not None and withheld.any():
+        frame = frame[~withheld[col]].reset_index(drop=True)
+    return frame
 
 
-def gap_frame(tree, layout, base, count, status, out_ids, canon, indicators, dimensions) -> pd.DataFrame:
+def gap_frame(tree, layout, base, count, status, out_ids, canon, indicators, dimensions, withheld=None) -> pd.DataFrame:
     frames = []
     level_idx = np.array([LEVEL_CATS.index(l) for l in tree.levels])
     nodes = np.arange(tree.n)
@@ -62,6 +66,8 @@ def gap_frame(tree, layout, base, count, status, out_ids, canon, indicators, dim
             sel = (layout.col_ind == k) & (layout.col_dim == d)
             ca = np.flatnonzero(sel & (layout.col_group == ga))[0]
             cb = np.flatnonzero(sel & (layout.col_group == gb))[0]
+            if withheld is not None and (withheld[ca] or withheld[cb]):
+                continue
             sup = (status[:, ca] != OK) | (status[:, cb] != OK)
             gap, lo, hi = newcombe(count[:, ca], base[:, ca], count[:, cb], base[:, cb])
             frames.append(pd.DataFrame({

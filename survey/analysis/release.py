@@ -150,17 +150,50 @@ def build_release(cells: pd.DataFrame, orgs: pd.DataFrame, params: ReleaseParams
     status, audit = protect_grid(grid, base, count, primary, cost, previous=prev, fixed=fixed, min_cell=params.min_cell,
                                  count_rule=params.count_k > 0, protection=float(params.protection))
     t_prot = time.perf_counter()
-    if audit.failures:
+    withheld = _withhold(layout, audit, present, canon)
+    if withheld.all():
         raise DisclosureError(f"the audit left {audit.unprotected} suppressed cells unprotected "
                               f"(first: {audit.failures[0]}); nothing may be released")
-    out_ids = [i for i in present if canon[i] in set(canon_ids)]
-    table = table_frame(tree, layout, base, count, status, out_ids, canon, dimensions)
-    gaps = gap_frame(tree, layout, base, count, status, out_ids, canon, indicators, dimensions)
+    out_ids = [i for i in present if canon[i] in set(canon_ids)
+               and not withheld[layout.col_ind == layout.indicators.index(canon[i])].all()]
+    table = table_frame(tree, layout, base, count, status, out_ids, canon, dimensions, withheld)
+    gaps = gap_frame(tree, layout, base, count, status, out_ids, canon, indicators, dimensions, withheld)
     pattern = pattern_frame(table)
     t_out = time.perf_counter()
     timings = {"rollup_s": t_roll - t0, "setup_s": t_setup - t_roll, "protect_s": t_prot - t_setup,
                "output_s": t_out - t_prot, "cells": int(base.size)}
     return Release(table, gaps, pattern, audit, params, timings)
+
+
+def _withhold(layout, audit: AuditReport, present, canon) -> np.ndarray:
+    """Columns left out of the release because the audit could not prove one of their cells
+    safe: the characteristic's table of that indicator (every organisation), or the whole
+    indicator for a total. Publishing less than was checked is safe: every proof of a
+    published cell holds against an attacker who knows more. Records what was left out
+    in `audit.withheld` and clears its failures (nothing published is unproven)."""
+    out = np.zeros(layout.n_cols, bool)
+    if not audit.failures:
+        return out
+    tables: dict = {}
+    for f in audit.failures:
+        c = int(f["column"])
+        k, d = int(layout.col_ind[c]), int(layout.col_dim[c])
+        tables[(k, d)] = tables.get((k, d), 0) + 1
+    for (k, d), n in sorted(tables.items()):
+        sel = layout.col_ind == k
+        if d != 0:
+            sel = sel & (layout.col_dim == d)
+        out |= sel
+    whole = {k for (k, d) in tables if d == 0}
+    for (k, d), n in sorted(tables.items()):
+        if d != 0 and k in whole:
+            continue
+        cid = layout.indicators[k]
+        audit.withheld.append({"indicators": [i for i in present if canon[i] == cid],
+                               "dimension": layout.dims[d], "cells": n})
+    if not out.all():
+        audit.failures = []
+    return out
 
 
 def _empty_by_definition(layout, indicators, dimensions) -> np.ndarray:

@@ -207,3 +207,12 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
         path.write_text(svg, encoding="utf-8")
         written.append(path)
     return written
+
+
+def withheld_words(audit: dict | None, names) -> list[str]:
+    """What the release left out (survey.analysis.release._withhold), in words."""
+    out = []
+    for w in (audit or {}).get("withheld", []):
+        ids = ", ".join(w["indicators"])
+        out.append(f"{ids}, every table" if w["dimension"] == "all" else f"{ids} by {names.dimension(w['dimension'])}")
+    return out

@@ -9,6 +9,7 @@ finest organisation levels are left to indicators.csv and the workbook says so.
 from __future__ import annotations
 
 import io
+import json
 
 import pandas as pd
 from openpyxl import Workbook
@@ -21,7 +22,9 @@ from survey.definitions.model import SurveyDefinition
 from survey.models import Wave
 from survey.models.releases import Release, ReleasePart
 from survey.releases.build import load_table, part_bytes, release_indicators
-from survey.releases.outputs import LEVEL_LABELS, LEVEL_ORDER, Labels, benchmarks_for, rule_words, suppression_words
+from survey.releases.outputs import (
+    LEVEL_LABELS, LEVEL_ORDER, Labels, benchmarks_for, rule_words, suppression_words, withheld_words,
+)
 
 MAX_ROWS = 150_000           # cells in the workbook, all sheets together (openpyxl writes ~20k rows a second)
 SHEET_ROWS = 1_000_000       # Excel allows 1,048,576 rows per sheet
@@ -181,6 +184,8 @@ def _notes_sheet(wb, wave, release, ids, labels, built, left_out):
     ws.append(["Percent", "Count divided by base, to 2 decimal places. 95% CI: Wilson score interval."])
     if left_out:
         ws.append(["Levels not in this workbook", ", ".join(left_out) + ": see indicators.csv."])
+    for what in withheld_words(json.loads(release.audit_json or "{}"), labels):
+        ws.append(["Not in this release", f"{what}: some of its small numbers could not be protected."])
     ws.append([])
     head = WriteOnlyCell(ws, value="Indicator definitions")
     head.font = BOLD

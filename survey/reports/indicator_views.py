@@ -24,8 +24,12 @@ def _choices(release, table_loader):
     org = request.args.get("org") or "ALL"
     if org not in {c for c, _ in orgs}:
         return None
-    dims = list(labels().dimensions)
+    # a characteristic the audit could not protect is left out of the release (see the wave page)
+    present = set(table["dimension"].astype(str))
+    dims = [d for d in labels().dimensions if d in present]
     dim = request.args.get("dimension") or chart_choice(labels(), iid)
+    if dim not in dims and not request.args.get("dimension") and dims:
+        dim = dims[0]
     if dim not in dims:
         return None
     return ids, iid, table, orgs, org, dims, dim

@@ -7,7 +7,7 @@ from survey.auth import current_staff, staff_required
 from survey.db import get_session
 from survey.releases.browse import wave_listing
 from survey.releases.build import ReleaseError, build_wave_release, params_from_config, release_audit
-from survey.releases.outputs import benchmarks_for, rates_table, rule_words
+from survey.releases.outputs import benchmarks_for, rates_table, rule_words, withheld_words
 from survey.reports import bp
 from survey.reports.common import labels, record_view, release_or_refusal, today, wave_or_404
 from survey.reports.forms import BuildForm
@@ -33,9 +33,10 @@ def wave(wave_id: int):
     if release is not None:
         record_view("report.view", wave, page="wave", version=release.version)
     ids = [] if release is None else [i for i in release.indicators.split(",") if i]
+    audit = release_audit(release) if release else None
     return render_template("reports/wave.html", wave=wave, finished=finished, release=release, form=BuildForm(),
-                           indicators=[(i, labels().indicator(i)) for i in ids],
-                           audit=release_audit(release) if release else None,
+                           indicators=[(i, labels().indicator(i)) for i in ids], audit=audit,
+                           withheld=withheld_words(audit, labels()),
                            rule=rule_words(release) if release else "", page_title=wave.name)
 
 

@@ -122,3 +122,55 @@ def test_monotone_rebuild_after_late_responses(inds, small_dims, rel):
     after = again.table[again.table.status != "ok"][key].astype(str)
     assert before <= set(map(tuple, after.to_numpy()))
     assert again.audit.passed
+
+
+def _failing(monkeypatch, pick):
+    """Make the audit leave the cells `pick(grid, status)` returns unproven, as a table too
+    thin to protect would (survey.analysis.suppress.exact_check)."""
+    from survey.analysis import suppress
+    real = suppress.exact_check
+
+    def exact_check(grid, x, y, status, *args, **kw):
+        return real(grid, x, y, status, *args, **kw) | pick(grid, status)
+    monkeypatch.setattr(suppress, "exact_check", exact_check)
+
+
+def _cell(grid, status, ind, dim):
+    lay = grid.layout
+    cols = np.flatnonzero((np.array(lay.indicators)[lay.col_ind] == ind) & (np.array(lay.dims)[lay.col_dim] == dim))
+    node, j = np.argwhere(status[:, cols] != 0)[0]
+    return {(int(node), int(cols[j]))}
+
+
+def test_a_table_the_audit_cannot_protect_is_left_out(inds, small_dims, rel, monkeypatch):
+    """A group cell left unproven takes its characteristic's table of that indicator (and
+    of its linked ids) out of the release; everything else is published as it was proven,
+    and the release says what it left out."""
+    _failing(monkeypatch, lambda g, s: _cell(g, s, "wres5", "ethnicity_group"))
+    out = release_for(respondents(SIZES, seed=1), inds, small_dims)
+    t = out.table
+    assert out.audit.passed
+    assert out.audit.withheld == [{"indicators": ["wres5", "wdes4i"], "dimension": "ethnicity_group", "cells": 1}]
+    gone = t["indicator"].isin(["wres5", "wdes4i"]) & (t["dimension"] == "ethnicity_group")
+    assert not gone.any()
+    assert len(t) == len(rel.table) - 2 * 11 * 3
+    # what is published still pins nothing (the tests' own attacker, on the tables left)
+    from tests.unit.analysis.test_property import attack
+    dims = {d: small_dims[d] for d in ("all", "disability")}
+    orgs = orgs_frame()
+    inherent = {k for k, (lo, hi) in attack(t, orgs, dims, "wres5", totals_only=True).items() if hi - lo < 1 - 1e-6}
+    pinned = [k for k, (lo, hi) in attack(t, orgs, dims, "wres5").items() if hi - lo < 1 - 1e-6 and k not in inherent]
+    assert not pinned, pinned
+    assert not ((out.gaps["indicator"].isin(["wres5", "wdes4i"])) & (out.gaps["dimension"] == "ethnicity_group")).any()
+
+
+def test_an_unprovable_total_takes_its_indicator_out(inds, small_dims, monkeypatch):
+    from survey.analysis.release import DisclosureError
+    _failing(monkeypatch, lambda g, s: _cell(g, s, "wres7", "all"))
+    out = release_for(respondents(SIZES, seed=1), inds, small_dims)
+    assert set(out.table["indicator"].astype(str)) == {"wres5", "wdes4i"}
+    assert out.audit.withheld == [{"indicators": ["wres7"], "dimension": "all", "cells": 1}]
+    # with nothing left to publish, the release is refused
+    _failing(monkeypatch, lambda g, s: _cell(g, s, "wres5", "all") | _cell(g, s, "wres7", "all"))
+    with pytest.raises(DisclosureError, match="nothing may be released"):
+        release_for(respondents(SIZES, seed=1), inds, small_dims)
