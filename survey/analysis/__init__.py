@@ -29,7 +29,7 @@ Release (disclosure control over every table jointly)
                       gap_pp, gap_low, gap_high)
              .pattern DataFrame[indicator, org_code, dimension, group, status] of suppressed
                       cells; pass it back as `previous` to keep every suppression (monotone)
-             .audit  AuditReport(cells_checked, suppressed, blocks, lp_solved, failures, ...)
+             .audit  AuditReport(cells_checked, suppressed, blocks, lp_solved, failures, withheld, ...)
     TABLE_COLUMNS, GAP_COLUMNS, PATTERN_COLUMNS
 
 Generic disclosure-control engine (any table of non-negative cells with additive relations)

@@ -4,7 +4,8 @@ All tables of a release (every indicator, characteristic and organisation level)
 grid of cells and relations (survey.analysis.grid) protected together by
 survey.analysis.suppress, so a cell suppressed anywhere is suppressed everywhere, and every
 suppressed number is proven (by an explicit move, or by linear programming) to keep an
-interval the attacker cannot narrow below the protection level. Indicators with the
+interval the attacker cannot narrow below the protection level; a table holding a number
+that could not be proven is left out of the release. Indicators with the
 same definition (`same_as`, or identical numerator and base) are one set of cells, released
 under each id with the same pattern.
 """
@@ -74,7 +75,8 @@ def build_release(cells: pd.DataFrame, orgs: pd.DataFrame, params: ReleaseParams
     parent_code] holding at least the leaves and their ancestors. previous: an earlier
     release's `pattern` for the same wave; every cell suppressed there stays suppressed.
     Indicators with no answers at all in the wave (their questions were not asked) are left
-    out. Raises DisclosureError if the audit cannot protect every suppressed cell."""
+    out. A table with a suppressed cell the audit cannot protect is left out too (`_withhold`,
+    listed in `audit.withheld`); raises DisclosureError if that leaves nothing to publish."""
     import time
     from survey.analysis.dimensions import load_dimensions
     from survey.analysis.indicators import canonical_indicator, load_indicators
