@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -144,20 +145,29 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def app(app_config):
-    (os.path.isdir(app_config["INSTANCE_PATH"]) or os.makedirs(app_config["INSTANCE_PATH"]))
-    application = create_app(app_config)
+@contextlib.contextmanager
+def app_with_schema(config: dict):
+    """An app on a fresh schema (dropped again afterwards on PostgreSQL), in its context."""
+    os.makedirs(config["INSTANCE_PATH"], exist_ok=True)
+    application = create_app(config)
     application.test_client_class = FreshContextClient
     engine = application.extensions["survey.engine"]
     if PG_URL:
         Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
-    with application.app_context():
+    try:
+        with application.app_context():
+            yield application
+    finally:
+        if PG_URL:
+            Base.metadata.drop_all(engine)
+        engine.dispose()
+
+
+@pytest.fixture
+def app(app_config):
+    with app_with_schema(app_config) as application:
         yield application
-    if PG_URL:
-        Base.metadata.drop_all(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 
 import openpyxl
 import pytest
 from sqlalchemy import select
 
-from survey import create_app
-from survey.db import Base
 from survey.models import AuditEvent, Comment
 from survey.models.releases import Release
 from survey.releases.build import build_wave_release, params_from_config
 from survey.releases.outputs import CSV_COLUMNS
-from tests.conftest import PG_URL, FreshContextClient, base_test_config, post_form
+from tests.conftest import app_with_schema, base_test_config, post_form
 from tests.releases_helpers import (TODAY, add_random_responses, make_orgs, make_staff_user, make_wave,
                                     sign_in_client)
 
@@ -31,14 +28,7 @@ SECRET_COMMENT = "The rota is unfair to night staff"
 def world(tmp_path_factory, database_url):
     tmp = tmp_path_factory.mktemp("reports")
     cfg = base_test_config(tmp, database_url, RATELIMIT_STAFF_LOGIN="1000/minute")
-    os.makedirs(cfg["INSTANCE_PATH"], exist_ok=True)
-    app = create_app(cfg)
-    app.test_client_class = FreshContextClient
-    engine = app.extensions["survey.engine"]
-    if PG_URL:
-        Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    with app.app_context():
+    with app_with_schema(cfg) as app:
         db = app.extensions["survey.sessionmaker"]()
         orgs = make_orgs(db, {"ICSX": {"PCNA": ["A1", "A2", "A3"], "PCNB": ["B1", "B2"]}})
         practices = [orgs[c] for c in ("A1", "A2", "A3", "B1", "B2")]
@@ -59,9 +49,6 @@ def world(tmp_path_factory, database_url):
         yield {"app": app, "db": db, "closed": closed, "open": opened, "release": built.release,
                "edi": edi, "guardian": guardian, "orgs": orgs}
         db.close()
-    if PG_URL:
-        Base.metadata.drop_all(engine)
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")

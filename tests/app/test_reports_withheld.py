@@ -4,17 +4,14 @@ characteristics that are there."""
 from __future__ import annotations
 
 import io
-import os
 
 import numpy as np
 import openpyxl
 import pytest
 
-from survey import create_app
 from survey.analysis import suppress
-from survey.db import Base
 from survey.releases.build import build_wave_release, params_from_config
-from tests.conftest import PG_URL, FreshContextClient, base_test_config
+from tests.conftest import app_with_schema, base_test_config
 from tests.releases_helpers import (TODAY, add_random_responses, make_orgs, make_staff_user, make_wave,
                                     sign_in_client)
 
@@ -22,13 +19,6 @@ from tests.releases_helpers import (TODAY, add_random_responses, make_orgs, make
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, database_url):
     cfg = base_test_config(tmp_path_factory.mktemp("withheld"), database_url, RATELIMIT_STAFF_LOGIN="1000/minute")
-    os.makedirs(cfg["INSTANCE_PATH"], exist_ok=True)
-    app = create_app(cfg)
-    app.test_client_class = FreshContextClient
-    engine = app.extensions["survey.engine"]
-    if PG_URL:
-        Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
     real = suppress.exact_check
 
     def exact_check(grid, x, y, status, *args, **kw):
@@ -39,7 +29,7 @@ def world(tmp_path_factory, database_url):
         node, j = np.argwhere(status[:, cols] != 0)[0]
         return real(grid, x, y, status, *args, **kw) | {(int(node), int(cols[j]))}
 
-    with app.app_context():
+    with app_with_schema(cfg) as app:
         db = app.extensions["survey.sessionmaker"]()
         orgs = make_orgs(db, {"ICSX": {"PCNA": ["A1", "A2", "A3"], "PCNB": ["B1", "B2"]}})
         wave = make_wave(db, "Closed 2024", orgs.values(), invited={"A1": 40, "A2": 30, "A3": 9, "B1": 50, "B2": 25})
@@ -53,9 +43,6 @@ def world(tmp_path_factory, database_url):
         sign_in_client(client, db, make_staff_user(db, "edi_lead"))
         yield {"wave": wave, "client": client}
         db.close()
-    if PG_URL:
-        Base.metadata.drop_all(engine)
-    engine.dispose()
 
 
 def test_the_wave_page_and_the_workbook_say_what_is_left_out(world):
