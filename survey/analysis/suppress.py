@@ -404,14 +404,19 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
     lp_memo: dict = {}
     req_memo: dict = {}     # requirements per pattern of published totals (certify.requirements)
     proven: dict = {}       # widths each cell's LP proved (exact_check)
-    for rnd in range(1, max_rounds + 1):
-        report.rounds = rnd
+
+    def one_round():
+        """Steps 2-4 once: (groups added, totals added, failures, uncertified totals)."""
         report.added_by_audit += total_pass(grid, status, cost) + row_pass(grid, x, status)
         added, failures = protect_groups(grid, x, y, status, cost, bounds, p, nets, memo, req_memo)
-        report.added_by_audit += added
         bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs, req_memo)
         more = complete_totals(grid, x, status, bad_totals, pairs) if bad_totals.any() else 0
-        report.added_by_audit += more
+        report.added_by_audit += added + more
+        return added, more, failures, bad_totals
+
+    for rnd in range(1, max_rounds + 1):
+        report.rounds = rnd
+        added, more, failures, bad_totals = one_round()
         log.debug("round %d: +%d groups, +%d totals, %d short, %d totals uncertified (%.1f s)",
                   rnd, added, more, len(failures), int(bad_totals.sum()), time.perf_counter() - t0)
         if not bad_totals.any():
@@ -431,12 +436,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
         # free the columns above each cell still too narrow, then prove everything again
         report.added_by_audit += open_parents(grid, status, fail_cells, totals=attempt >= 1)
         for _ in range(max_rounds):
-            report.added_by_audit += total_pass(grid, status, cost) + row_pass(grid, x, status)
-            added, failures = protect_groups(grid, x, y, status, cost, bounds, p, nets, memo, req_memo)
-            report.added_by_audit += added
-            bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs, req_memo)
-            more = complete_totals(grid, x, status, bad_totals, pairs) if bad_totals.any() else 0
-            report.added_by_audit += more
+            added, more, failures, bad_totals = one_round()
             if added == 0 and more == 0:
                 break
     sup = status != OK
