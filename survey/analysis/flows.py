@@ -179,18 +179,21 @@ def _usable(node, skip, entering, adj_start, adj_edge, r, r_all, sup):
 
 
 @numba.njit(cache=True)
-def _cheapest_path(src, dst, skip, adj_start, adj_edge, tail, head, r, r_all, cost, sup, dist, prev, heap_n, heap_d):
+def _cheapest_path(src, dst, skip, adj_start, adj_edge, tail, head, r, r_all, cost, sup, dist, prev, heap_n, heap_d,
+                   seen, clock):
     """Dijkstra from src to dst: a suppressed arc is usable where its residual r allows (free),
     a published one where it would have room as a secondary suppression (r_all, at its
-    cost); arc `skip` never. Returns True if found (prev filled)."""
+    cost); arc `skip` never. Returns True if found (prev filled). dist[i] holds only where
+    seen[i] is this search's stamp (clock[0], advanced here): a search touches a few dozen
+    nodes, and resetting all of dist for each one cost more than the searches themselves."""
     # a path must leave src and enter dst by a usable arc: where either has none (a row whose
     # other groups are empty by definition), the search would visit the whole network in vain
     if not _usable(src, skip, False, adj_start, adj_edge, r, r_all, sup) or \
             not _usable(dst, skip, True, adj_start, adj_edge, r, r_all, sup):
         return False
-    n = len(adj_start) - 1
-    for i in range(n):
-        dist[i] = np.inf
+    clock[0] += 1
+    now = clock[0]
+    seen[src] = now
     dist[src] = 0.0
     size = 1
     heap_n[0] = src
@@ -233,7 +236,8 @@ def _cheapest_path(src, dst, skip, adj_start, adj_edge, tail, head, r, r_all, co
                     continue
                 nd = du + cost[a]
             w = head[a] if (e & 1) == 0 else tail[a]
-            if nd < dist[w]:
+            if seen[w] != now or nd < dist[w]:
+                seen[w] = now
                 dist[w] = nd
                 prev[w] = e
                 j = size
@@ -426,6 +430,8 @@ def repair(order, req, adj_start, adj_edge, tail, head, r, r_all, res, res_all, 
     n_nodes = len(adj_start) - 1
     dist = np.empty(n_nodes, np.float64)
     dprev = np.empty(n_nodes, np.int64)
+    dseen = np.zeros(n_nodes, np.int64)
+    dclock = np.zeros(1, np.int64)
     heap_n = np.empty(2 * len(tail) + 8, np.int64)
     heap_d = np.empty(2 * len(tail) + 8, np.float64)
     failed = np.full(len(order), -1, np.int64)
@@ -481,7 +487,7 @@ def repair(order, req, adj_start, adj_edge, tail, head, r, r_all, res, res_all, 
                 flow, nlog = _augment(src, dst, adj_start, adj_edge, tail, head, rl, min(p, room), max_visit,
                                       stamp, mark, prev, queue, log, 0)
                 found = _cheapest_path(src, dst, a, adj_start, adj_edge, tail, head, rl, r_all[layer], cost, sup,
-                                       dist, dprev, heap_n, heap_d)
+                                       dist, dprev, heap_n, heap_d, dseen, dclock)
                 for j in range(nlog - 4, -1, -4):
                     rl[log[j + 2]] = log[j + 3]
                     rl[log[j]] = log[j + 1]
