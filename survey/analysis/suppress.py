@@ -10,8 +10,9 @@
 3. Groups, one (indicator, characteristic) at a time, with every organisation total taken
    as known to the attacker (so whatever is safe here is safe in the whole release): each
    suppressed cell must be able to rise and fall, in its count and in its complement, by
-   the required width, proven by max-flow on the table's network (survey.analysis.flows);
-   where it cannot, the cheapest path that frees it is suppressed.
+   the required width, proven for most cells at once by shifts between groups
+   (survey.analysis.shifts) and for the rest by max-flow on the table's network
+   (survey.analysis.flows); where it cannot, the cheapest path that frees it is suppressed.
 4. Suppressed organisation totals, in the whole release: each must lie on a move of a
    respondent between two sibling organisations (survey.analysis.certify, M2); where none
    exists, groups at a sibling are suppressed to make one, and 3 runs again.
@@ -35,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from survey.analysis import flows, lpcheck
+from survey.analysis import flows, lpcheck, shifts
 from survey.analysis.certify import BIG, Bounds, _sibling_leaf_pairs, m2_widths, requirements, rooms
 from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY, AuditReport
 from survey.analysis.grid import Grid
@@ -43,6 +44,10 @@ from survey.analysis.grid import Grid
 log = logging.getLogger(__name__)
 
 MAX_VISIT = 200_000     # nodes one augmenting-path search may visit (larger: not proven)
+# One cell's searches on a network cost about as much as the shifts of this many
+# (node, group, group) entries (national tables: 40 us against 30 ns): below that many
+# cells to prove, the shifts' whole-table pass is not worth running.
+SHIFT_ARC_COST = 1000
 
 
 def total_pass(grid: Grid, status: np.ndarray, cost: np.ndarray) -> int:
@@ -194,6 +199,12 @@ def _protect_table(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, net, 
     arcs = np.flatnonzero(sup & (rq > proven).any(1))
     tcost = cost[:, cc].ravel().astype(np.float64)
     while True:
+        if len(arcs) * SHIFT_ARC_COST >= grid.n * m * m:
+            # shifts prove most cells at once (survey.analysis.shifts); the networks
+            # search only for what they leave short (r holds the repairs so far)
+            w = shifts.table_widths(r, grid.tree.parent, grid.tree.is_leaf, p)[arcs]
+            proven[arcs] = np.maximum(proven[arcs], np.minimum(w, rq[arcs]))
+            arcs = arcs[(rq[arcs] > proven[arcs]).any(1)]
         # sensitive cells first, the finest level first, then the rest
         order = arcs[np.lexsort((-grid.depth[v_of[arcs]], S[arcs] != PRIMARY))]
         before = sup_new.copy()
