@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 import highspy
 import numpy as np
@@ -163,16 +164,20 @@ def _quiet_highs() -> "highspy.Highs":
     if _BANNER_SHOWN:
         h = highspy.Highs()
     else:
-        sys.stdout.flush()
-        saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        try:
-            h = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(devnull)
-            os.close(saved)
-        _BANNER_SHOWN = True
+        with _BANNER_LOCK:               # the audit solves on threads: one swap of stdout at a time
+            if _BANNER_SHOWN:
+                h = highspy.Highs()
+            else:
+                sys.stdout.flush()
+                saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                try:
+                    h = highspy.Highs()
+                finally:
+                    os.dup2(saved, 1)
+                    os.close(devnull)
+                    os.close(saved)
+                _BANNER_SHOWN = True
     h.setOptionValue("output_flag", False)
     h.setOptionValue("presolve", "off")
     h.setOptionValue("simplex_strategy", 1)      # dual simplex, for the cold start
@@ -205,6 +210,7 @@ def _run(h: "highspy.Highs") -> None:
 
 
 _BANNER_SHOWN = False
+_BANNER_LOCK = threading.Lock()
 
 
 class _Solver:
