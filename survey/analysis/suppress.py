@@ -307,7 +307,12 @@ def open_parents(grid: Grid, status, cells, totals: bool = False) -> int:
 
 
 _NONE = np.full(3, -1, np.int64)     # no proof yet
-LOCAL_CLIMB = 2   # levels: the first, cheap LP of a cell sees its parent's and grandparent's subtree
+# Levels the first, cheap LPs of a cell climb: its parent's subtree, then its
+# grandparent's; what they leave short gets the whole neighbourhood. A smaller neighbourhood
+# holds more at the true values (a stronger attacker, so still a proof) and solves much
+# faster: at national scale the parent's LPs prove 82% of WDES 8's cells, and the
+# protection took 138 s instead of 207 s with the same result.
+LOCAL_CLIMBS = (1, 2)
 # The widest LP attempted. Past it a cell counts as unproven and the escalation frees the
 # columns above it instead: on the 50,000-response region the widest is 29,285 unknowns
 # (a cold solve of its 58,570 columns takes 3 s); at national scale one is a whole table's
@@ -371,7 +376,7 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: d
             nodes, cs, t, need = nodes[~had], cs[~had], t[~had], need[~had]
             # first with the unknowns near each cell only (the rest held at their true values,
             # which only helps the attacker); what that leaves short, with the whole neighbourhood
-            for climb in (LOCAL_CLIMB, None) if len(nodes) else ():
+            for climb in (*LOCAL_CLIMBS, None) if len(nodes) else ():
                 t1 = time.perf_counter()
                 # cells whose neighbourhoods share a top share one LP; apart, each is smaller
                 top = lpcheck.neighbourhood_tops(grid, k, status, nodes, columns, climb)
