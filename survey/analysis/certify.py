@@ -144,15 +144,21 @@ def m2_widths(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, groups: b
 def _others(a: np.ndarray, starts: np.ndarray | None = None, slot: np.ndarray | None = None) -> np.ndarray:
     """Per entry, the sum of the other entries of its row, or with `starts` and `slot` (a
     level's segments, survey.analysis.grid) of the other rows of its segment; infinite
-    where any of those is."""
+    where any of those is. (In place where it can: at a national practice level each
+    temporary is 34 MB, and these were the release's peak memory.)"""
     inf = np.isinf(a)
     finite = np.where(inf, 0.0, a)
     if starts is None:
-        total, n_inf = finite.sum(1, keepdims=True), inf.sum(1, keepdims=True)
+        total = finite.sum(1, keepdims=True) - finite
+        n_inf = inf.sum(1, keepdims=True, dtype=np.int32) - inf
     else:
         total = np.add.reduceat(finite, starts, axis=0)[slot]
-        n_inf = np.add.reduceat(inf.astype(np.int64), starts, axis=0)[slot]
-    return np.where(n_inf - inf > 0, np.inf, total - finite)
+        total -= finite
+        n_inf = np.add.reduceat(inf, starts, axis=0, dtype=np.int32)[slot]
+        n_inf -= inf
+    del finite
+    total[n_inf > 0] = np.inf
+    return total
 
 
 def value_ranges(grid: Grid, v, fixed, lo, hi) -> tuple[np.ndarray, np.ndarray]:
@@ -164,8 +170,8 @@ def value_ranges(grid: Grid, v, fixed, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     range is inside it, so no suppression can make a cell's interval wider."""
     lay = grid.layout
     per = lay.per_ind
-    low = np.where(fixed, v, lo).astype(np.float64)
-    high = np.where(fixed, v, hi).astype(np.float64)
+    low = np.where(fixed, v, lo).astype(np.float64, copy=False)
+    high = np.where(fixed, v, hi).astype(np.float64, copy=False)
 
     def rows(nodes):
         for cols in grid.dim_cols:
@@ -178,10 +184,15 @@ def value_ranges(grid: Grid, v, fixed, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     rows(np.flatnonzero(grid.tree.parent < 0))
     for lev in grid.levels:
         ch = lev.children
-        others_l = _others(low[ch], lev.starts, lev.slot)
-        others_h = _others(high[ch], lev.starts, lev.slot)
-        high[ch] = np.minimum(high[ch], high[lev.parents][lev.slot] - others_l)
-        low[ch] = np.maximum(low[ch], low[lev.parents][lev.slot] - others_h)
+        lo_ch, hi_ch = low[ch], high[ch]
+        cap = high[lev.parents][lev.slot]
+        cap -= _others(lo_ch, lev.starts, lev.slot)
+        np.minimum(hi_ch, cap, out=hi_ch)
+        floor = low[lev.parents][lev.slot]
+        floor -= _others(high[ch], lev.starts, lev.slot)
+        np.maximum(lo_ch, floor, out=lo_ch)
+        del cap, floor
+        high[ch], low[ch] = hi_ch, lo_ch
         rows(ch)
     return low, high
 
@@ -225,33 +236,39 @@ def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11,
     if memo is not None and key in memo:
         rx, ry, rz = memo[key]
         return Requirements(np.where(sup, rx, 0), np.where(sup, ry, 0), np.where(sup, rz, 0), rx, ry, rz)
-    z = x - y
-    level = np.where(status == FIXED, 0, np.where((status == PRIMARY) & (x > 0), protection, 1))
+    # widths are at most the protection level: small integers (a national release holds
+    # six of these arrays at a time, and the whole-grid temporaries here were its peak)
+    small = np.int16 if protection < np.iinfo(np.int16).max else np.int64
+    level = np.where(status == FIXED, 0, np.where((status == PRIMARY) & (x > 0), protection, 1)).astype(small)
     # a group with nobody in it anywhere in the wave (for WDES 8, "Non-disabled" by its
     # definition) has nothing to protect: that it is empty tells nothing about anyone
     root = np.flatnonzero(grid.tree.parent < 0)
-    level = np.where((x[root] > 0).any(0)[None, :], level, 0)
+    level[:, ~(x[root] > 0).any(0)] = 0
     fixed = np.zeros(x.shape, bool)
     fixed[:, grid.all_cols] = ~sup[:, grid.all_cols]
     # the size class, public whatever is suppressed: a base under N is "primary", one of
     # at least N published or "secondary" (with the count rule on, "primary" says nothing)
     bounds = Bounds(min_cell, count_rule)
     as_if = np.where((status == PRIMARY) | (status == FIXED), status, SECONDARY)
-    floor = np.minimum(bounds.lower(as_if), x)         # (the minimum only for hand-made grids)
-    ceil = np.where(bounds.upper(as_if) >= BIG, np.inf, np.maximum(bounds.upper(as_if), x))
+    upper = bounds.upper(as_if)
+    ceil = np.where(upper >= BIG, np.inf, np.maximum(upper, x))
+    del upper
 
     def width(v, lo, hi):
         low, high = value_ranges(grid, v, fixed, lo, hi)
-        return np.maximum(high - low, 0)
+        high -= low
+        return np.maximum(high, 0, out=high)
 
-    rx = np.minimum(level, width(x, floor, ceil))
+    floor = np.minimum(bounds.lower(as_if), x)         # (the minimum only for hand-made grids)
+    rx = np.minimum(level, width(x, floor, ceil)).astype(small)
+    del floor
     # a count (or complement) is fully uncertain once it could be anything from 0 to the
     # group's size: no need to ask for more than the base itself
-    lv = np.minimum(level, x)
-    zero = np.zeros(x.shape)
-    ry = np.where(x > 0, np.minimum(lv, width(y, zero, ceil)), 0)
-    rz = np.where(x > 0, np.minimum(lv, width(z, zero, ceil)), 0)
-    rx, ry, rz = (a.astype(np.int64) for a in (rx, ry, rz))
+    lv = np.minimum(level, x).astype(small)
+    del level
+    has = x > 0
+    ry = np.where(has, np.minimum(lv, width(y, 0.0, ceil)), 0).astype(small)
+    rz = np.where(has, np.minimum(lv, width(x - y, 0.0, ceil)), 0).astype(small)
     if memo is not None:
         memo.clear()                # one pattern at a time: the status only ever grows
         memo[key] = (rx, ry, rz)

@@ -12,47 +12,71 @@ STATUS = ["ok", "primary", "secondary"]
 LEVEL_CATS = ["practice", "pcn", "place", "ics", "wave"]
 
 
-def _cat(values_idx: np.ndarray, labels) -> pd.Categorical:
-    labels = np.asarray(labels, dtype=object)
-    codes, uniq = pd.factorize(labels)
-    return pd.Categorical.from_codes(codes[values_idx], categories=pd.Index(uniq, dtype=object))
-
-
 def table_frame(tree, layout, base, count, status, out_ids, canon, dimensions, withheld=None) -> pd.DataFrame:
-    """One row per (indicator id, organisation, column), less the columns `withheld`."""
+    """One row per (indicator id, organisation, column), less the columns `withheld`; rows
+    indicator by indicator, then organisation, then column. Built one indicator at a time
+    into preallocated columns: a national release has five million rows, and whole-table
+    temporaries (the intervals' especially) were most of the release's peak memory."""
     per = layout.per_ind
     n = tree.n
-    node = np.tile(np.repeat(np.arange(n), per), len(out_ids))
-    local = np.tile(np.arange(per), n * len(out_ids))
-    ind = np.repeat(np.arange(len(out_ids)), n * per)
-    kpos = np.array([layout.indicators.index(canon[i]) for i in out_ids], dtype=np.int64)
-    col = kpos[ind] * per + local
-    b = base[node, col]
-    c = count[node, col]
-    st = status[node, col]
-    st = np.where(st == FIXED, PRIMARY, st)     # empty by definition: its base, 0, is under N
-    sup = st != OK
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pct = np.round(100.0 * c / b, 2)
-    lo, hi = wilson(c, b)
-    level_idx = np.array([LEVEL_CATS.index(l) for l in tree.levels])
-    frame = pd.DataFrame({
-        "indicator": pd.Categorical.from_codes(ind, categories=list(out_ids)),
-        "org_level": pd.Categorical.from_codes(level_idx[node], categories=LEVEL_CATS),
-        "org_code": pd.Categorical.from_codes(node, categories=pd.Index(tree.codes, dtype=object)),
-        "org_name": _cat(node, tree.names),
-        "dimension": pd.Categorical.from_codes(layout.col_dim[col], categories=layout.dims),
-        "group": _cat(col, layout.col_group),
-        "base": pd.arrays.IntegerArray(np.where(sup, 0, b).astype(np.int64), sup),
-        "count": pd.arrays.IntegerArray(np.where(sup, 0, c).astype(np.int64), sup),
-        "percent": np.where(sup, np.nan, pct),
-        "ci_low": np.where(sup, np.nan, np.round(lo, 2)),
-        "ci_high": np.where(sup, np.nan, np.round(hi, 2)),
-        "status": pd.Categorical.from_codes(st.astype(np.int64), categories=STATUS),
+    kpos = [layout.indicators.index(canon[i]) for i in out_ids]
+    blocks = []                                   # per indicator: its kept columns
+    for k in kpos:
+        cols = k * per + np.arange(per)
+        blocks.append(cols if withheld is None else cols[~withheld[cols]])
+    total = sum(n * len(c) for c in blocks)
+    level_idx = np.array([LEVEL_CATS.index(l) for l in tree.levels], dtype=np.int8)
+    name_codes, name_cats = pd.factorize(np.asarray(tree.names, dtype=object))
+    group_codes, group_cats = pd.factorize(np.asarray(layout.col_group, dtype=object))
+    out = {
+        "indicator": np.empty(total, np.int16), "org_level": np.empty(total, np.int8),
+        "org_code": np.empty(total, np.int32), "org_name": np.empty(total, np.int32),
+        "dimension": np.empty(total, np.int16), "group": np.empty(total, np.int32),
+        "base": np.empty(total, np.int64), "count": np.empty(total, np.int64), "hidden": np.empty(total, bool),
+        "percent": np.empty(total), "ci_low": np.empty(total), "ci_high": np.empty(total),
+        "status": np.empty(total, np.int8),
+    }
+    at = 0
+    for i, cols in enumerate(blocks):
+        size = n * len(cols)
+        rows = slice(at, at + size)
+        at += size
+        node = np.repeat(np.arange(n, dtype=np.int32), len(cols))
+        col = np.tile(cols, n)
+        b = base[:, cols].ravel()
+        c = count[:, cols].ravel()
+        st = status[:, cols].ravel()
+        st = np.where(st == FIXED, PRIMARY, st)   # empty by definition: its base, 0, is under N
+        sup = st != OK
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pct = np.round(100.0 * c / b, 2)
+        lo, hi = wilson(c, b)
+        out["indicator"][rows] = i
+        out["org_level"][rows] = level_idx[node]
+        out["org_code"][rows] = node
+        out["org_name"][rows] = name_codes[node]
+        out["dimension"][rows] = layout.col_dim[col]
+        out["group"][rows] = group_codes[col]
+        out["base"][rows] = np.where(sup, 0, b)
+        out["count"][rows] = np.where(sup, 0, c)
+        out["hidden"][rows] = sup
+        out["percent"][rows] = np.where(sup, np.nan, pct)
+        out["ci_low"][rows] = np.where(sup, np.nan, np.round(lo, 2))
+        out["ci_high"][rows] = np.where(sup, np.nan, np.round(hi, 2))
+        out["status"][rows] = st
+    hidden = out.pop("hidden")
+    return pd.DataFrame({
+        "indicator": pd.Categorical.from_codes(out["indicator"], categories=list(out_ids)),
+        "org_level": pd.Categorical.from_codes(out["org_level"], categories=LEVEL_CATS),
+        "org_code": pd.Categorical.from_codes(out["org_code"], categories=pd.Index(tree.codes, dtype=object)),
+        "org_name": pd.Categorical.from_codes(out["org_name"], categories=pd.Index(name_cats, dtype=object)),
+        "dimension": pd.Categorical.from_codes(out["dimension"], categories=layout.dims),
+        "group": pd.Categorical.from_codes(out["group"], categories=pd.Index(group_cats, dtype=object)),
+        "base": pd.arrays.IntegerArray(out["base"], hidden),
+        "count": pd.arrays.IntegerArray(out["count"], hidden.copy()),
+        "percent": out["percent"], "ci_low": out["ci_low"], "ci_high": out["ci_high"],
+        "status": pd.Categorical.from_codes(out["status"], categories=STATUS),
     })
-    if withheld is not None and withheld.any():
-        frame = frame[~withheld[col]].reset_index(drop=True)
-    return frame
 
 
 def gap_frame(tree, layout, base, count, status, out_ids, canon, indicators, dimensions, withheld=None) -> pd.DataFrame:

@@ -124,6 +124,7 @@ def build_release(cells: pd.DataFrame, orgs: pd.DataFrame, params: ReleaseParams
     leaf_b[row[use], col[use]] = cells["base"].to_numpy()[use]
     leaf_c[row[use], col[use]] = cells["count"].to_numpy()[use]
     base = np.asarray(S @ leaf_b); count = np.asarray(S @ leaf_c)
+    del leaf_b, leaf_c                           # (national: 34 MB each)
 
     # drop indicators nobody answered in this wave
     answered = base[0, np.arange(len(canon_ids)) * layout.per_ind] > 0
@@ -152,6 +153,7 @@ def build_release(cells: pd.DataFrame, orgs: pd.DataFrame, params: ReleaseParams
     status, audit = protect_grid(grid, base, count, primary, cost, previous=prev, fixed=fixed, min_cell=params.min_cell,
                                  count_rule=params.count_k > 0, protection=float(params.protection))
     t_prot = time.perf_counter()
+    del cost, primary, fixed, prev, grid         # protection's inputs, not the output's
     withheld = _withhold(layout, audit, present, canon)
     if withheld.all():
         raise DisclosureError(f"the audit left {audit.unprotected} suppressed cells unprotected "

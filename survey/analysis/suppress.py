@@ -187,7 +187,7 @@ def _protect_table(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, net, 
     # widths each cell's certificate has proven: a certificate uses the rooms of
     # suppressed cells only, which suppressing more never takes away, so it stands
     # while the cell needs no more (repair would re-check it and change nothing)
-    proven = seen[2] if seen is not None else np.full((len(X), 3), -1, np.int64)
+    proven = seen[2] if seen is not None else np.full((len(X), 3), -1, np.int16)   # widths <= p: small
     S = status[:, cc].ravel()
     sup = S != OK
     if not sup.any():

@@ -96,7 +96,15 @@ def build_wave_release(session: Session, wave: Wave, params: ReleaseParams, *, t
     if profiles.empty:
         raise ReleaseError(f"Wave {wave.name!r} has no responses, so there are no results to release.")
     t_agg = time.perf_counter()
+    # what the response rates need of the profiles, before they go: a national wave's
+    # profiles and finest cells are a gigabyte between them, not needed during protection
+    answered = profiles.groupby("org_code", sort=False)["n"].sum()
+    base_cols = [c for c in profiles.columns if c.endswith("__base")]
+    leaf_bases = profiles.groupby("org_code", sort=False)[base_cols].sum()
+    leaf_bases.columns = [c[: -len("__base")] for c in base_cols]
+    n_profiles = len(profiles)
     cells = finest_cells(profiles, indicators, dimensions)
+    del profiles
     orgs = org_frame(session)
     previous = None if latest is None else load_part(latest, "pattern")
     try:
@@ -104,14 +112,10 @@ def build_wave_release(session: Session, wave: Wave, params: ReleaseParams, *, t
     except DisclosureError as exc:
         raise ReleaseError(f"The release of {wave.name!r} was not built: {exc}.") from None
     t_rel = time.perf_counter()
-    answered = profiles.groupby("org_code", sort=False)["n"].sum()
     prev_rates = None if latest is None else load_part(latest, "rates")
     table = rel.table
     hid = table.loc[(table["dimension"].astype(str) == "all") & (table["status"].astype(str) != "ok"),
                     ["org_code", "indicator"]].astype(str)
-    base_cols = [c for c in profiles.columns if c.endswith("__base")]
-    leaf_bases = profiles.groupby("org_code", sort=False)[base_cols].sum()
-    leaf_bases.columns = [c[: -len("__base")] for c in base_cols]
     hidden_totals = {"leaf_bases": leaf_bases, "hidden": set(map(tuple, hid.to_numpy()))}
     rates = response_rates(session, wave, answered, orgs, params, previous=prev_rates, hidden_totals=hidden_totals)
     release = Release(wave_id=wave.id, version=1 if latest is None else latest.version + 1,
@@ -126,7 +130,7 @@ def build_wave_release(session: Session, wave: Wave, params: ReleaseParams, *, t
     record(session, built_by, "release.build", "wave", wave.id,
            {"version": release.version, "suppressed": int(rel.audit.suppressed), "rebuild": latest is not None})
     return Built(release, True, {"aggregate_s": t_agg - t0, "protect_s": t_rel - t_agg, "store_s": t_store - t_rel,
-                                 "profiles": len(profiles), "cells": len(rel.table), "core": dict(rel.timings)})
+                                 "profiles": n_profiles, "cells": len(rel.table), "core": dict(rel.timings)})
 
 
 def _store(session: Session, release: Release, table: pd.DataFrame, gaps: pd.DataFrame,
