@@ -211,15 +211,29 @@ def _empty_by_definition(layout, indicators, dimensions) -> np.ndarray:
 
 
 def _previous_mask(previous: pd.DataFrame, tree, layout, canon, indicators) -> np.ndarray:
+    """Cells (node * n_cols + column) suppressed in an earlier release of the wave. Each of
+    the pattern's columns is looked up once per distinct value (a national pattern has four
+    million rows and a few hundred distinct (indicator, characteristic, group))."""
     mask = np.zeros(tree.n * layout.n_cols, bool)
     if previous is None or len(previous) == 0:
         return mask
-    node = {c: i for i, c in enumerate(tree.codes)}
-    key = {(layout.indicators[k], layout.dims[d], g): c for c, (k, d, g) in
-           enumerate(zip(layout.col_ind, layout.col_dim, layout.col_group))}
-    for ind, org, dim, grp in previous[["indicator", "org_code", "dimension", "group"]].itertuples(index=False):
-        c = key.get((canon.get(str(ind), str(ind)), str(dim), str(grp)))
-        o = node.get(str(org))
-        if c is not None and o is not None:
-            mask[o * layout.n_cols + c] = True
+    node_of = {c: i for i, c in enumerate(tree.codes)}
+    col_of = {(layout.indicators[k], layout.dims[d], g): c for c, (k, d, g) in
+              enumerate(zip(layout.col_ind, layout.col_dim, layout.col_group))}
+    org_inv, org_uniq = pd.factorize(previous["org_code"])
+    node = np.array([node_of.get(str(o), -1) for o in org_uniq] + [-1], dtype=np.int64)[org_inv]
+    key = np.zeros(len(previous), dtype=np.int64)
+    parts = []
+    for name in ("indicator", "dimension", "group"):
+        inv, uniq = pd.factorize(previous[name])
+        key = key * (len(uniq) + 1) + (inv + 1)
+        parts.append((inv, uniq))
+    combos, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    col_lut = np.empty(len(combos), dtype=np.int64)
+    for j, row in enumerate(first):
+        ind, dim, grp = (str(uniq[codes[row]]) if codes[row] >= 0 else "" for codes, uniq in parts)
+        col_lut[j] = col_of.get((canon.get(ind, ind), dim, grp), -1)
+    col = col_lut[inv.reshape(-1)]
+    ok = (col >= 0) & (node >= 0)
+    mask[node[ok] * layout.n_cols + col[ok]] = True
     return mask
