@@ -12,9 +12,7 @@ import io
 import json
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+import xlsxwriter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,14 +24,12 @@ from survey.releases.outputs import (
     LEVEL_LABELS, LEVEL_ORDER, Labels, benchmarks_for, rule_words, suppression_words, withheld_words,
 )
 
-MAX_ROWS = 150_000           # cells in the workbook, all sheets together (openpyxl writes ~20k rows a second)
+MAX_ROWS = 150_000           # cells in the workbook, all sheets together (XlsxWriter writes ~16k rows a second)
 SHEET_ROWS = 1_000_000       # Excel allows 1,048,576 rows per sheet
 HEADERS = ["Indicator", "Level", "Organisation code", "Organisation", "Characteristic", "Group",
            "Base", "Count", "Percent", "95% CI low", "95% CI high", "Status"]
 WIDTHS = [10, 11, 14, 30, 26, 26, 8, 8, 9, 11, 11, 44]
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
-HEAD_FILL = PatternFill("solid", fgColor="E8EDEE")
+
 
 
 def predicate_words(tree: dict, definition: SurveyDefinition | None) -> str:
@@ -66,7 +62,7 @@ def _levels_that_fit(counts: dict[str, int]) -> list[str]:
 
 def stored_workbook(session: Session, wave: Wave, release: Release, labels: Labels | None = None) -> bytes:
     """indicators.xlsx of a frozen release, written once and kept with it (a release part of
-    kind `xlsx`): writing a regional workbook takes openpyxl tens of seconds, too long to
+    kind `xlsx`): writing a regional workbook takes several seconds, too long to
     repeat for every download. The first download (or the report command) writes it; the
     caller commits. A rebuilt release is a new version with parts of its own."""
     data = part_bytes(release, "xlsx")
@@ -95,114 +91,145 @@ def indicators_xlsx(session: Session, wave: Wave, release: Release, labels: Labe
     footnote = (f"* Not shown: {suppression_words('primary', release)}, or "
                 f"{suppression_words('secondary', release)}. See the Notes sheet.")
 
-    wb = Workbook(write_only=True)
+    buf = io.BytesIO()
+    # constant_memory: each row goes to a temporary file as soon as the next one starts,
+    # so a workbook of 150,000 rows never sits in memory as cell objects. Text stays text:
+    # an organisation named "=HYPERLINK(...)" must not become a formula or a link.
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
+                                   "strings_to_urls": False, "strings_to_numbers": False})
+    styles = _Styles(wb)
     families: dict[str, list[str]] = {}
     for iid in ids:
         fam = labels.indicators[iid].family if iid in labels.indicators else "Other"
         families.setdefault(fam, []).append(iid)
     for fam, fam_ids in families.items():
-        _family_sheets(wb, fam, fam_ids, tables, levels, labels, release, wave, built, footnote, left_out)
-    _notes_sheet(wb, wave, release, ids, labels, built, left_out)
-    buf = io.BytesIO()
-    wb.save(buf)
+        _family_sheets(wb, styles, fam, fam_ids, tables, levels, labels, release, wave, built, footnote, left_out)
+    _notes_sheet(wb, styles, wave, release, ids, labels, built, left_out)
+    wb.close()
     return buf.getvalue()
 
 
-def _new_sheet(wb, name, wave, release, built, fam, left_out):
-    ws = wb.create_sheet(name[:31])
+class _Styles:
+    def __init__(self, wb):
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.bold = wb.add_format({"bold": True})
+        self.head = wb.add_format({"bold": True, "bg_color": "#E8EDEE", "pattern": 1, "text_wrap": True,
+                                   "valign": "top"})
+        self.number = wb.add_format({"num_format": "0.00"})
+
+
+class _Sheet:
+    """A worksheet written row after row (XlsxWriter's constant_memory mode needs that)."""
+
+    def __init__(self, wb, name: str):
+        self.ws = wb.add_worksheet(name[:31])
+        self.row = 0
+
+    def append(self, values=(), fmt=None) -> int:
+        if values:
+            self.ws.write_row(self.row, 0, list(values), fmt)
+        self.row += 1
+        return self.row - 1
+
+
+def _new_sheet(wb, styles, name, wave, release, built, fam, left_out) -> _Sheet:
+    sheet = _Sheet(wb, name)
     for i, w in enumerate(WIDTHS):
-        ws.column_dimensions[chr(65 + i)].width = w
-    ws.freeze_panes = "A5"
-    title = WriteOnlyCell(ws, value=f"{fam} indicators: {wave.name}")
-    title.font = TITLE
-    ws.append([title])
+        sheet.ws.set_column(i, i, w)
+    sheet.ws.freeze_panes(4, 0)
+    sheet.append([f"{fam} indicators: {wave.name}"], styles.title)
     note = f"Release version {release.version}, built {built}. * = not shown (see the foot of this sheet and the Notes sheet)."
     if left_out:
         note += f" {', '.join(left_out)} results are in indicators.csv (too many rows for a workbook)."
-    ws.append([note])
-    ws.append([])
-    head = []
-    for h in HEADERS:
-        c = WriteOnlyCell(ws, value=h)
-        c.font, c.fill = BOLD, HEAD_FILL
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-        head.append(c)
-    ws.append(head)
-    return ws
+    sheet.append([note])
+    sheet.append()
+    sheet.append(HEADERS, styles.head)
+    return sheet
 
 
-def _family_sheets(wb, fam, fam_ids, tables, levels, labels, release, wave, built, footnote, left_out):
-    ws = _new_sheet(wb, fam, wave, release, built, fam, left_out)
+def _family_sheets(wb, styles, fam, fam_ids, tables, levels, labels, release, wave, built, footnote, left_out):
+    sheet = _new_sheet(wb, styles, fam, wave, release, built, fam, left_out)
     rows_in_sheet, part = 0, 1
+    dim_titles = {d: labels.dimension(d) for d in labels.dimensions}
+    hidden_words = {st: "Not shown: " + suppression_words(st, release) for st in ("primary", "secondary")}
     for iid in fam_ids:
         t = tables[iid]
         t = t[t["org_level"].astype(str).isin(levels)]
         rank = t["org_level"].astype(str).map({lv: i for i, lv in enumerate(LEVEL_ORDER)})
         t = t.assign(_r=rank.to_numpy()).sort_values(["_r", "org_code"], kind="stable")
-        ind_title = iid
-        heading = WriteOnlyCell(ws, value=f"{iid}: {labels.indicator(iid)}")
-        heading.font = BOLD
-        ws.append([])
-        ws.append([heading])
-        dim_titles = {d: labels.dimension(d) for d in labels.dimensions}
-        for r in t.itertuples(index=False):
+        sheet.append()
+        sheet.append([f"{iid}: {labels.indicator(iid)}"], styles.bold)
+        # whole columns to plain lists once, not a tuple per row
+        level = [LEVEL_LABELS.get(v, v) for v in t["org_level"].astype(str).tolist()]
+        code, name = t["org_code"].astype(str).tolist(), t["org_name"].astype(str).tolist()
+        dim = [dim_titles.get(v, v) for v in t["dimension"].astype(str).tolist()]
+        group, status = t["group"].astype(str).tolist(), t["status"].astype(str).tolist()
+        base = t["base"].to_numpy(dtype=float, na_value=0).astype(int).tolist()
+        count = t["count"].to_numpy(dtype=float, na_value=0).astype(int).tolist()
+        pct, low, high = (t[c].to_numpy(dtype=float).tolist() for c in ("percent", "ci_low", "ci_high"))
+        ws = sheet.ws
+        for j in range(len(t)):
             if rows_in_sheet >= SHEET_ROWS:
-                ws.append([footnote])
+                sheet.append([footnote])
                 part += 1
-                ws = _new_sheet(wb, f"{fam} ({part})", wave, release, built, fam, left_out)
+                sheet = _new_sheet(wb, styles, f"{fam} ({part})", wave, release, built, fam, left_out)
+                ws = sheet.ws
                 rows_in_sheet = 0
-            st = str(r.status)
-            if st == "ok":
-                vals = [int(r.base), int(r.count), _num(ws, r.percent), _num(ws, r.ci_low), _num(ws, r.ci_high), "Shown"]
+            r = sheet.row
+            sheet.row += 1
+            # known types: write_string and write_number skip write()'s guessing of each value
+            ws.write_string(r, 0, iid)
+            ws.write_string(r, 1, level[j])
+            ws.write_string(r, 2, code[j])
+            ws.write_string(r, 3, name[j])
+            ws.write_string(r, 4, dim[j])
+            ws.write_string(r, 5, group[j])
+            if status[j] == "ok":
+                ws.write_number(r, 6, base[j])
+                ws.write_number(r, 7, count[j])
+                ws.write_number(r, 8, pct[j], styles.number)
+                ws.write_number(r, 9, low[j], styles.number)
+                ws.write_number(r, 10, high[j], styles.number)
+                ws.write_string(r, 11, "Shown")
             else:
-                vals = ["*"] * 5 + ["Not shown: " + suppression_words(st, release)]
-            ws.append([ind_title, LEVEL_LABELS.get(str(r.org_level), str(r.org_level)), str(r.org_code),
-                       str(r.org_name), dim_titles.get(str(r.dimension), str(r.dimension)), str(r.group), *vals])
+                for c in range(6, 11):
+                    ws.write_string(r, c, "*")
+                ws.write_string(r, 11, hidden_words.get(status[j], "Not shown"))
             rows_in_sheet += 1
-    ws.append([])
-    ws.append([footnote])
+    sheet.append()
+    sheet.append([footnote])
 
 
-def _num(ws, value):
-    cell = WriteOnlyCell(ws, value=float(value))
-    cell.number_format = "0.00"
-    return cell
-
-
-def _notes_sheet(wb, wave, release, ids, labels, built, left_out):
-    ws = wb.create_sheet("Notes")
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 110
+def _notes_sheet(wb, styles, wave, release, ids, labels, built, left_out):
+    sheet = _Sheet(wb, "Notes")
+    sheet.ws.set_column(0, 0, 28)
+    sheet.ws.set_column(1, 1, 110)
     definition = _definition(wave)
-    title = WriteOnlyCell(ws, value=f"Notes: {wave.name}")
-    title.font = TITLE
-    ws.append([title])
-    ws.append(["Survey", wave.survey_id])
-    ws.append(["Release", f"version {release.version}, built {built}"])
-    ws.append(["Suppression rule", rule_words(release)])
-    ws.append(["* (not shown)", f"{suppression_words('primary', release)}; or {suppression_words('secondary', release)}."])
-    ws.append(["Percent", "Count divided by base, to 2 decimal places. 95% CI: Wilson score interval."])
+    sheet.append([f"Notes: {wave.name}"], styles.title)
+    sheet.append(["Survey", wave.survey_id])
+    sheet.append(["Release", f"version {release.version}, built {built}"])
+    sheet.append(["Suppression rule", rule_words(release)])
+    sheet.append(["* (not shown)", f"{suppression_words('primary', release)}; or {suppression_words('secondary', release)}."])
+    sheet.append(["Percent", "Count divided by base, to 2 decimal places. 95% CI: Wilson score interval."])
     if left_out:
-        ws.append(["Levels not in this workbook", ", ".join(left_out) + ": see indicators.csv."])
+        sheet.append(["Levels not in this workbook", ", ".join(left_out) + ": see indicators.csv."])
     for what in withheld_words(json.loads(release.audit_json or "{}"), labels):
-        ws.append(["Not in this release", f"{what}: some of its small numbers could not be protected."])
-    ws.append([])
-    head = WriteOnlyCell(ws, value="Indicator definitions")
-    head.font = BOLD
-    ws.append([head])
+        sheet.append(["Not in this release", f"{what}: some of its small numbers could not be protected."])
+    sheet.append()
+    sheet.append(["Indicator definitions"], styles.bold)
     for iid in ids:
         ind = labels.indicators.get(iid)
         if ind is None:
             continue
-        ws.append([f"{iid} ({ind.family})", ind.title])
-        ws.append(["  counted (numerator)", predicate_words(ind.numerator.to_dict(), definition)])
-        ws.append(["  out of (base)", predicate_words(ind.base.to_dict(), definition)])
+        sheet.append([f"{iid} ({ind.family})", ind.title])
+        sheet.append(["  counted (numerator)", predicate_words(ind.numerator.to_dict(), definition)])
+        sheet.append(["  out of (base)", predicate_words(ind.base.to_dict(), definition)])
         if ind.comparisons:
-            ws.append(["  compares", "; ".join(f"{a} with {b} ({labels.dimension(d)})" for d, a, b in ind.comparisons)])
+            sheet.append(["  compares", "; ".join(f"{a} with {b} ({labels.dimension(d)})" for d, a, b in ind.comparisons)])
         if ind.same_as:
-            ws.append(["  same numbers as", f"{ind.same_as}: released with the same suppression"])
+            sheet.append(["  same numbers as", f"{ind.same_as}: released with the same suppression"])
         bench = benchmarks_for(iid)
         if len(bench):
-            ws.append(["  national figures", "; ".join(f"{g} {p:.1f}% ({y})" for g, p, y in
-                                                       bench[["group", "percent", "year"]].itertuples(index=False))
-                       + ". Source: " + str(bench["source"].iloc[0])])
+            sheet.append(["  national figures", "; ".join(f"{g} {p:.1f}% ({y})" for g, p, y in
+                                                           bench[["group", "percent", "year"]].itertuples(index=False))
+                          + ". Source: " + str(bench["source"].iloc[0])])
