@@ -22,6 +22,9 @@ peak resident memory up to the end of writing; agg_ratio = aggregation / DuckDB 
     --repeat N             (with --aggregation-only) N timings of each, taken in turn, medians
     --reuse-instance DIR   keep the data in DIR (SQLite file there by default) and skip the
                            setup when DIR already holds data built with the same parameters
+    --rebuild              measure a rebuild on top of the wave's latest release (kept every
+                           earlier suppression); by default earlier runs' releases are deleted
+                           first, so the run measures a wave's first release
 """
 from __future__ import annotations
 
@@ -174,6 +177,8 @@ def measure(url: str, instance: Path, args) -> None:
         print(f"after imports: peak {peak_mb():.0f} MB", flush=True)
         if args.aggregation_only:            # the release is skipped: aggregation and baseline only
             return aggregation_only(session, url, args)
+        if not args.rebuild:                 # a first release, whatever earlier runs left in DIR
+            forget_releases(session, wave.id)
         t0 = time.perf_counter()
         if args.profile:
             from pyinstrument import Profiler
@@ -214,6 +219,18 @@ def measure(url: str, instance: Path, args) -> None:
     ratio = tm["aggregate_s"] / duck
     print(f"aggregation / DuckDB = {ratio:.2f}; aggregation / pandas = {tm['aggregate_s'] / pand:.2f}")
     print(f"RESULT release_s={release_s:.2f} peak_mb={peak:.0f} agg_ratio={ratio:.2f}")
+
+
+def forget_releases(session, wave_id: int) -> None:
+    """Delete the wave's earlier releases (from earlier runs on a reused instance), so the
+    run measures a first release rather than a rebuild on top of an earlier pattern."""
+    from sqlalchemy import delete, select
+    from survey.models.releases import Release, ReleasePart
+    ids = list(session.scalars(select(Release.id).where(Release.wave_id == wave_id)))
+    if ids:
+        session.execute(delete(ReleasePart).where(ReleasePart.release_id.in_(ids)))
+        session.execute(delete(Release).where(Release.id.in_(ids)))
+        session.commit()
 
 
 def failed_release(session, url, args) -> None:
@@ -279,6 +296,8 @@ def main() -> None:
                     help="skip the release: time only the aggregation and the DuckDB group-by")
     ap.add_argument("--repeat", type=int, default=1,
                     help="with --aggregation-only: time each N times, in turn, and report the medians")
+    ap.add_argument("--rebuild", action="store_true",
+                    help="measure a rebuild on top of the wave's latest release (default: a first release)")
     ap.add_argument("--reuse-instance", metavar="DIR",
                     help="keep the data in DIR; skip the setup when DIR holds data built with the same parameters")
     ap.add_argument("--setup-only", action="store_true", help=argparse.SUPPRESS)
