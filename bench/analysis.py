@@ -193,7 +193,7 @@ def measure(url: str, instance: Path, args) -> None:
         session.commit()
         t_build = time.perf_counter() - t0
         tm = built.timings
-        print(f"aggregation        {tm['aggregate_s']:7.2f} s   ({tm['profiles']:,} profile rows)   peak so far {peak_mb():.0f} MB")
+        print(f"aggregation        {tm['aggregate_s']:7.2f} s   ({tm['profiles']:,} profile rows)")
         core = tm.get("core", {})
         print(f"suppression+audit  {tm['protect_s']:7.2f} s   ({tm['cells']:,} published cells; core: rollup "
               f"{core.get('rollup_s', 0):.2f}, protect {core.get('protect_s', 0):.2f}, output {core.get('output_s', 0):.2f})")
@@ -267,7 +267,7 @@ def time_aggregation(session, url, args, repeat: int = 1) -> tuple[float, float,
         return rows
 
     rows = aggregate()
-    print(f"aggregation        {times[0]:7.2f} s   ({rows:,} profile rows)   peak so far {peak_mb():.0f} MB")
+    print(f"aggregation        {times[0]:7.2f} s   ({rows:,} profile rows)")
     peak = peak_mb()
     if repeat > 1:
         times.clear()

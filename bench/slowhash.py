@@ -173,14 +173,15 @@ def main() -> int:
         local = in_process(env, args.n)
         from survey.config import Defaults
         limits = {"followup": Defaults.RATELIMIT_FOLLOWUP, "client": Defaults.RATELIMIT_FOLLOWUP_CLIENT,
-                  "staff": Defaults.RATELIMIT_STAFF_LOGIN}
+                  "staff": Defaults.RATELIMIT_STAFF_LOGIN, "staff_client": Defaults.RATELIMIT_STAFF_LOGIN_CLIENT}
         print(f"argon2id {local['params']} (survey/config.py); limits: follow-up {limits['followup']} per reference, "
-              f"{limits['client']} per client; staff sign-in {limits['staff']} per email address")
+              f"{limits['client']} per client; staff sign-in {limits['staff']} per email address, "
+              f"{limits['staff_client']} per client")
         print(f"one process: access-key check {local['key_wall'] * 1000:.0f} ms ({local['key_cpu'] * 1000:.0f} ms CPU), "
               f"password check {local['pw_wall'] * 1000:.0f} ms ({local['pw_cpu'] * 1000:.0f} ms CPU)")
 
         raised = dict(env, SURVEY_RATELIMIT_FOLLOWUP=UNLIMITED, SURVEY_RATELIMIT_FOLLOWUP_CLIENT=UNLIMITED,
-                      SURVEY_RATELIMIT_STAFF_LOGIN=UNLIMITED)
+                      SURVEY_RATELIMIT_STAFF_LOGIN=UNLIMITED, SURVEY_RATELIMIT_STAFF_LOGIN_CLIENT=UNLIMITED)
         server = Server(raised, 1, tmp / "gunicorn-unlimited.log")
         try:
             key_rate, key_med = capacity(server.port, "access_key", local["reference"], args.seconds)
@@ -194,14 +195,18 @@ def main() -> int:
         try:
             ref_n, _w, _r = per_second(limits["followup"])
             cli_n, _w, cli_rate = per_second(limits["client"])
-            staff_n, _w, staff_rate = per_second(limits["staff"])
+            staff_n, _w, _r = per_second(limits["staff"])
+            staff_cli_n, _w, staff_rate = per_second(limits["staff_client"])
             one_ref = trip(server.port, "access_key", local["reference"], ref_n + 10)
             # A fresh worker for the per-client limit (the per-reference one has been used).
             server.stop()
             server = Server(env, 1, tmp / "gunicorn-2.log")
             many_refs = trip(server.port, "access_key", local["reference"], cli_n + 10, rotate=True)
             one_email = trip(server.port, "staff_password", "", staff_n + 10)
-            many_emails = trip(server.port, "staff_password", "", staff_n + 10, rotate=True)
+            # A fresh worker for the per-client sign-in limit (the attempts above count too).
+            server.stop()
+            server = Server(env, 1, tmp / "gunicorn-3.log")
+            many_emails = trip(server.port, "staff_password", "", staff_cli_n + 10, rotate=True)
         finally:
             server.stop()
     finally:
@@ -216,16 +221,16 @@ def main() -> int:
     show("follow-up, a new reference each time", many_refs)
     show("sign-in, one email address", one_email)
     show("sign-in, a new email address each time", many_emails)
-    # The most one client can make a worker hash: the per-client limit for follow-up; for
-    # sign-in only the per-address limit exists, so a client rotating addresses is bounded
-    # by nothing but the worker itself.
+    # The most one client can make a worker hash: the per-client limits (a client rotating
+    # references or email addresses meets them too).
     key_share = cli_rate / key_rate
     staff_share = 1.0 if many_emails["trips_after"] is None else staff_rate / pw_rate
     print(f"one client can use {key_share:.2%} of a worker's access-key capacity "
           f"({cli_n} per {int(per_second(limits['client'])[1])} s); clients needed to saturate a worker: {key_rate / cli_rate:,.0f}")
+    print(f"one client can use {staff_share:.2%} of a worker's password capacity "
+          f"({staff_cli_n} per {int(per_second(limits['staff_client'])[1])} s)")
     if many_emails["trips_after"] is None:
-        print("   sign-in has no per-client limit: one client rotating email addresses is never refused and can keep "
-              "a worker busy hashing (needs a per-client limit beside the per-address one)")
+        print("   sign-in: one client rotating email addresses was never refused: it can keep a worker busy hashing")
     print(f"RESULT kind=access_key checks_per_s={1 / local['key_wall']:.1f} cpu_checks_per_s={1 / local['key_cpu']:.1f} "
           f"http_checks_per_s={key_rate:.1f} "
           f"limit_per_ref={limits['followup']} limit_per_client={limits['client']} "
@@ -234,7 +239,7 @@ def main() -> int:
           f"all_429_after_limit={int(one_ref['all_429_after'] and many_refs['all_429_after'])}")
     print(f"RESULT kind=staff_password checks_per_s={1 / local['pw_wall']:.1f} cpu_checks_per_s={1 / local['pw_cpu']:.1f} "
           f"http_checks_per_s={pw_rate:.1f} "
-          f"limit={limits['staff']} limit_trips_after={one_email['trips_after']} "
+          f"limit={limits['staff']} limit_per_client={limits['staff_client']} limit_trips_after={one_email['trips_after']} "
           f"rotating_emails_trips_after={many_emails['trips_after'] if many_emails['trips_after'] is not None else 'never'} "
           f"client_share_of_worker={staff_share:.5f} limited_ms={one_email['limited_ms']:.1f} "
           f"checked_ms={one_email['checked_ms']:.0f} all_429_after_limit={int(one_email['all_429_after'])}")
