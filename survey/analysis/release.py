@@ -223,17 +223,17 @@ def _previous_mask(previous: pd.DataFrame, tree, layout, canon, indicators) -> n
     org_inv, org_uniq = pd.factorize(previous["org_code"])
     node = np.array([node_of.get(str(o), -1) for o in org_uniq] + [-1], dtype=np.int64)[org_inv]
     key = np.zeros(len(previous), dtype=np.int64)
-    parts = []
+    factors = []                                  # per column: (codes, distinct values)
     for name in ("indicator", "dimension", "group"):
-        inv, uniq = pd.factorize(previous[name])
-        key = key * (len(uniq) + 1) + (inv + 1)
-        parts.append((inv, uniq))
-    combos, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        codes, values = pd.factorize(previous[name])
+        key = key * (len(values) + 1) + (codes + 1)
+        factors.append((codes, values))
+    combos, first, combo_of_row = np.unique(key, return_index=True, return_inverse=True)
     col_lut = np.empty(len(combos), dtype=np.int64)
     for j, row in enumerate(first):
-        ind, dim, grp = (str(uniq[codes[row]]) if codes[row] >= 0 else "" for codes, uniq in parts)
+        ind, dim, grp = (str(values[codes[row]]) if codes[row] >= 0 else "" for codes, values in factors)
         col_lut[j] = col_of.get((canon.get(ind, ind), dim, grp), -1)
-    col = col_lut[inv.reshape(-1)]
+    col = col_lut[combo_of_row.reshape(-1)]
     ok = (col >= 0) & (node >= 0)
     mask[node[ok] * layout.n_cols + col[ok]] = True
     return mask
