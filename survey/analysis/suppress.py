@@ -16,9 +16,10 @@
 4. Suppressed organisation totals, in the whole release: each must lie on a move of a
    respondent between two sibling organisations (survey.analysis.certify, M2); where none
    exists, groups at a sibling are suppressed to make one, and 3 runs again.
-5. What 3 and 4 leave unproven: groups on an M2 move are proven by it; the rest go to
-   linear programming (`exact_check`, survey.analysis.lpcheck) over a neighbourhood of
-   each cell. A cell still short there, or whose LP would be too wide, has the columns
+5. What 3 and 4 leave unproven: groups on an M2 move are proven by it, and leaf cells
+   under suppressed totals by respondents moved to sibling leaves along routes through
+   other groups and leaves (survey.analysis.routes); the rest go to linear programming
+   (`exact_check`, survey.analysis.lpcheck) over a neighbourhood of each cell. A cell still short there, or whose LP would be too wide, has the columns
    above it freed (`open_parents`) and 2-5 run again; a cell left unproven after that
    stops the release.
 
@@ -36,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from survey.analysis import flows, lpcheck, shifts
+from survey.analysis import flows, lpcheck, routes, shifts
 from survey.analysis.certify import BIG, Bounds, _sibling_leaf_pairs, m2_widths, requirements, rooms
 from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY, AuditReport
 from survey.analysis.grid import Grid
@@ -246,12 +247,20 @@ def uncertified_totals(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs,
 def _still_short(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, failures, bad_totals,
                  req_memo: dict | None = None) -> set:
     """What the LP must look at: the totals without an M2 move, and the groups the networks
-    could not certify that no M2 move (a respondent between sibling practices) proves."""
+    could not certify, less what an M2 move (a respondent between sibling practices) or
+    moves along routes (survey.analysis.routes) prove."""
+    req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
     if failures:
-        req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
         moved = m2_certified(grid, x, y, status, bounds, p, pairs, req, groups=True)
         failures = [c for c in failures if not moved[c]]
-    return set(failures) | set(map(tuple, np.argwhere(bad_totals).tolist()))
+    left = sorted(set(failures) | set(map(tuple, np.argwhere(bad_totals).tolist())))
+    if not left:
+        return set()
+    cells = np.array(left, np.int64)
+    n, c = cells[:, 0], cells[:, 1]
+    need = np.stack([req.x[n, c], req.y[n, c], req.z[n, c]], 1)
+    short = (routes.route_widths(grid, x, y, status, bounds, cells, p) < need).any(1)
+    return set(map(tuple, cells[short].tolist()))
 
 
 def complete_totals(grid: Grid, x, status, bad, pairs) -> int:
