@@ -122,12 +122,42 @@ def _m2(grid: Grid, sup, up, dn, a: int, b: int, pairs, groups: bool = False):
     return out
 
 
-def m2_widths(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, groups: bool = False):
+def m2_widths(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, groups: bool = False,
+              memo: dict | None = None):
     """How far M2 moves of up to p respondents raise and lower each suppressed leaf total
     (and, with `groups`, group): ((base up, down), (count up, down), (complement up,
-    down)), int8 arrays of nodes x columns. A base moves with its count or its complement."""
+    down)), int8 arrays of nodes x columns. A base moves with its count or its complement.
+
+    A leaf's widths depend only on its own row and its siblings' (x and y fixed): `memo`, a
+    dict the caller keeps for one x, y, bounds, p and pairs, holds the last status and
+    widths, and a later call works out again only the sibling groups in which a row
+    changed (the national escalation's rounds change a few hundred of 6,500 practices)."""
+    last = memo.get(groups) if memo is not None else None
+    if last is None:
+        out = _widths(grid, x, y, status, bounds, p, pairs, groups)
+    else:
+        old_status, out = last
+        changed = np.flatnonzero((status != old_status).any(1))
+        u, v = pairs
+        parent = grid.tree.parent
+        hit = np.isin(parent[u], parent[changed]) if len(changed) else np.zeros(len(u), bool)
+        if hit.any():
+            rows = np.unique(np.r_[u[hit], v[hit]])
+            local = (np.searchsorted(rows, u[hit]), np.searchsorted(rows, v[hit]))
+            part = _widths(grid, x[rows], y[rows], status[rows], bounds, p, local, groups)
+            out = tuple(tuple(a.copy() for a in pair) for pair in out)
+            for pair, new in zip(out, part):
+                for a, b in zip(pair, new):
+                    a[rows] = b
+    if memo is not None:
+        memo[groups] = (status.copy(), out)
+    return out
+
+
+def _widths(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, groups: bool):
+    """m2_widths over the rows given (pairs index them)."""
     sup = status != OK
-    out = []
+    res = []
     for v in (y, x - y):
         up, dn = rooms(x, v, status, bounds)
         rise = np.zeros(status.shape, np.int8)
@@ -136,8 +166,8 @@ def m2_widths(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, groups: b
             plus, minus = _m2(grid, sup, up, dn, a, 0, pairs, groups)
             rise = np.where(plus, np.int8(a), rise)
             fall = np.where(minus, np.int8(a), fall)
-        out.append((rise, fall))
-    (yu, yd), (zu, zd) = out
+        res.append((rise, fall))
+    (yu, yd), (zu, zd) = res
     return (np.maximum(yu, zu), np.maximum(yd, zd)), (yu, yd), (zu, zd)
 
 

@@ -227,31 +227,32 @@ def _protect_table(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, net, 
     return int(new.sum()), mine, (_table_state(grid, status, cc, k), mine, proven)
 
 
-def m2_certified(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, req, groups: bool = False) -> np.ndarray:
+def m2_certified(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, req, groups: bool = False,
+                 memo: dict | None = None) -> np.ndarray:
     """Suppressed cells an M2 move proves wide enough (bool, nodes x columns): the leaf
     totals, and with `groups` the leaf groups as well."""
-    (xu, xd), (yu, yd), (zu, zd) = m2_widths(grid, x, y, status, bounds, p, pairs, groups)
+    (xu, xd), (yu, yd), (zu, zd) = m2_widths(grid, x, y, status, bounds, p, pairs, groups, memo)
     return (status != OK) & (yu + yd >= req.y) & (zu + zd >= req.z) & (xu + xd >= req.x)
 
 
 def uncertified_totals(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs,
-                       req_memo: dict | None = None) -> np.ndarray:
+                       req_memo: dict | None = None, m2_memo: dict | None = None) -> np.ndarray:
     """Suppressed organisation totals without an M2 move wide enough (bool, nodes x columns)."""
     req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
     ac = grid.all_cols
     bad = np.zeros(status.shape, bool)
-    bad[:, ac] = (status[:, ac] != OK) & ~m2_certified(grid, x, y, status, bounds, p, pairs, req)[:, ac]
+    bad[:, ac] = (status[:, ac] != OK) & ~m2_certified(grid, x, y, status, bounds, p, pairs, req, memo=m2_memo)[:, ac]
     return bad
 
 
 def _still_short(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, failures, bad_totals,
-                 req_memo: dict | None = None) -> set:
+                 req_memo: dict | None = None, m2_memo: dict | None = None) -> set:
     """What the LP must look at: the totals without an M2 move, and the groups the networks
     could not certify, less what an M2 move (a respondent between sibling practices) or
     moves along routes (survey.analysis.routes) prove."""
     req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
     if failures:
-        moved = m2_certified(grid, x, y, status, bounds, p, pairs, req, groups=True)
+        moved = m2_certified(grid, x, y, status, bounds, p, pairs, req, groups=True, memo=m2_memo)
         failures = [c for c in failures if not moved[c]]
     left = sorted(set(failures) | set(map(tuple, np.argwhere(bad_totals).tolist())))
     if not left:
@@ -448,12 +449,13 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
     lp_memo: dict = {}
     req_memo: dict = {}     # requirements per pattern of published totals (certify.requirements)
     proven: dict = {}       # widths each cell's LP proved (exact_check)
+    m2_memo: dict = {}      # the last M2 widths and the status they were worked out for
 
     def one_round():
         """Steps 2-4 once: (groups added, totals added, failures, uncertified totals)."""
         report.added_by_audit += total_pass(grid, status, cost) + row_pass(grid, x, status)
         added, failures = protect_groups(grid, x, y, status, cost, bounds, p, nets, memo, req_memo)
-        bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs, req_memo)
+        bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs, req_memo, m2_memo)
         more = complete_totals(grid, x, status, bad_totals, pairs) if bad_totals.any() else 0
         report.added_by_audit += added + more
         return added, more, failures, bad_totals
@@ -470,7 +472,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
         if more == 0 and added == 0:
             break
     for attempt in range(4):
-        left = _still_short(grid, x, y, status, bounds, p, pairs, failures, bad_totals, req_memo)
+        left = _still_short(grid, x, y, status, bounds, p, pairs, failures, bad_totals, req_memo, m2_memo)
         report.lp_checked += len(left)
         fail_cells = exact_check(grid, x, y, status, bounds, p, left, lp_memo, req_memo, proven)
         log.debug("exact check %d: %d of %d cells short (%.1f s)", attempt, len(fail_cells), len(left),

@@ -363,3 +363,24 @@ def test_a_suppressed_total_gets_a_group_of_each_characteristic_suppressed(small
     changed = np.argwhere(status != before)
     assert changed.tolist() == [[3, 4]]             # ethnicity already has BME suppressed at P0
     assert row_pass(grid, base, status) == 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_m2_widths_kept_between_calls_match_widths_worked_out_afresh(small_dims, data):
+    """The memo of m2_widths works out again only the sibling groups whose rows changed:
+    as the status grows (as it only ever does in the engine), every call gives exactly what
+    a call without the memo gives."""
+    tree, layout, base, count, status = data.draw(patterns(small_dims))
+    grid = make_grid(tree, layout)
+    pairs = _sibling_leaf_pairs(grid)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    memo: dict = {}
+    for _ in range(4):
+        for groups in (False, True):
+            kept = m2_widths(grid, base, count, status, Bounds(N, False), 2, pairs, groups, memo)
+            fresh = m2_widths(grid, base, count, status, Bounds(N, False), 2, pairs, groups)
+            for a, b in zip(kept, fresh):
+                assert all(np.array_equal(i, j) for i, j in zip(a, b))
+        grow = (rng.random(status.shape) < 0.15) & (status == OK)
+        status = np.where(grow, np.where(base < N, PRIMARY, SECONDARY), status).astype(np.int8)
