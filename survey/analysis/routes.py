@@ -13,22 +13,22 @@ a path u -> g -> w1 -> h1 -> ... -> h -> v in the bipartite graph of the sibling
 groups, with an arc row -> group where the cell can rise by one and group -> row where it
 can fall by one. Each characteristic's relations involve only the totals and its own
 groups, so with the totals fixed the characteristics are independent: a move exists when
-every characteristic has such a path, and then every group on a path moves. For a given
-(u, v) and characteristic this module finds, at once, every group g of u on some path
-(rise of (u, g)) and every group h of v on some path (fall of (v, h)):
+every characteristic has such a path.
 
-    g rises when column g reaches v without passing through u (so the path cannot come
-    back to lower (u, g) again); h falls when column h is reached from u without passing
-    through v.
+For each cell to prove, `route_moves` searches breadth first (`_path`): for a rise of
+(u, g), every sibling v whose total can fall, with the route of g's characteristic forced
+to start with (u, g). A move found is applied to copies of the rooms (`_apply`) and the
+search repeated, so two moves prove a rise of two. A fall is the same search with rises
+and falls swapped. It runs in three layers (a respondent who gave the answer, one who did
+not, and the answer swapped), combined as the networks combine them.
 
-Each such path changes every cell it uses by one, within its room, and every relation of
-the release still holds (row relations by construction, column relations because every
-column's changes cancel among the siblings, so the parent and everything above keep their
-values). So a route is a feasible world at distance one, in the whole release: a proof
-that the cell can rise (or fall) by one. With rise and fall both proven the width is two,
-which is the protection level; a cell needing more is left to the LP. Like every
-certificate here it uses only suppressed cells' rooms, so it stands when more is
-suppressed.
+Each path is simple, so it changes every cell it uses by one, within its room, and every
+relation of the release still holds (row relations by construction, column relations
+because every column's changes cancel among the siblings, so the parent and everything
+above keep their values). So the moved release is a world the attacker cannot rule out:
+a proof that the cell can rise (or fall) that far. Like every certificate here it uses
+only suppressed cells' rooms, so it stands when more is suppressed. What it leaves short
+goes to the LP.
 """
 from __future__ import annotations
 
