@@ -259,13 +259,33 @@ def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11,
     engine's own suppressions pin must still be shielded.
 
     The widths depend on the status only through which cells are primary and which
-    organisation totals are published: `memo` (a dict kept by the caller for one x and y)
-    holds them per pattern, so a round that suppressed only groups reuses them."""
+    organisation totals are published, and each indicator's only through its own columns:
+    `memo` (a dict kept by the caller for one x and y) holds the last widths, and a later
+    call works out again only the indicators whose published totals changed (a national
+    escalation frees totals of one or two indicators of thirteen)."""
     sup = status != OK
-    key = (np.isin(status, (PRIMARY, FIXED)).tobytes(), sup[:, grid.all_cols].tobytes(), protection, min_cell, count_rule)
-    if memo is not None and key in memo:
-        rx, ry, rz = memo[key]
-        return Requirements(np.where(sup, rx, 0), np.where(sup, ry, 0), np.where(sup, rz, 0), rx, ry, rz)
+    totals = sup[:, grid.all_cols]
+    key = (np.isin(status, (PRIMARY, FIXED)).tobytes(), protection, min_cell, count_rule)
+    last = memo.get("last") if memo is not None else None
+    if last is not None and last[0] == key:
+        changed = np.flatnonzero((last[1] != totals).any(0))
+        rx, ry, rz = last[2]
+        if len(changed):
+            sub, cols = grid.only(changed)
+            part = _widths_all(sub, x[:, cols], y[:, cols], status[:, cols], protection, min_cell, count_rule)
+            rx, ry, rz = (whole.copy() for whole in (rx, ry, rz))
+            for whole, new in zip((rx, ry, rz), part):
+                whole[:, cols] = new
+    else:
+        rx, ry, rz = _widths_all(grid, x, y, status, protection, min_cell, count_rule)
+    if memo is not None:
+        memo["last"] = (key, totals, (rx, ry, rz))     # the status only ever grows: one entry
+    return Requirements(np.where(sup, rx, 0), np.where(sup, ry, 0), np.where(sup, rz, 0), rx, ry, rz)
+
+
+def _widths_all(grid: Grid, x, y, status, protection: int, min_cell: int, count_rule: bool):
+    """requirements' widths (rx, ry, rz) of every cell, as if suppressed."""
+    sup = status != OK
     # widths are at most the protection level: small integers (a national release holds
     # six of these arrays at a time, and the whole-grid temporaries here were its peak)
     small = np.int16 if protection < np.iinfo(np.int16).max else np.int64
@@ -299,7 +319,4 @@ def requirements(grid: Grid, x, y, status, protection: int, min_cell: int = 11,
     has = x > 0
     ry = np.where(has, np.minimum(lv, width(y, 0.0, ceil)), 0).astype(small)
     rz = np.where(has, np.minimum(lv, width(x - y, 0.0, ceil)), 0).astype(small)
-    if memo is not None:
-        memo.clear()                # one pattern at a time: the status only ever grows
-        memo[key] = (rx, ry, rz)
-    return Requirements(np.where(sup, rx, 0), np.where(sup, ry, 0), np.where(sup, rz, 0), rx, ry, rz)
+    return rx, ry, rz

@@ -49,6 +49,19 @@ class Grid:
     def max_depth(self) -> int:
         return len(self.levels)
 
+    def only(self, indicators) -> tuple["Grid", np.ndarray]:
+        """The grid of some indicators alone (same tree, their columns in order) and the
+        columns of this grid it holds: what works indicator by indicator can redo a few."""
+        ks = np.asarray(indicators, dtype=np.int64).reshape(-1)
+        lay = self.layout
+        per = lay.per_ind
+        cols = (ks[:, None] * per + np.arange(per)[None, :]).reshape(-1)
+        shift = (np.arange(len(ks)) - ks)[:, None] * per
+        layout = Layout([lay.indicators[k] for k in ks], lay.dims, np.repeat(np.arange(len(ks)), per),
+                        lay.col_dim[cols], lay.col_group[cols], per)
+        return Grid(self.tree, layout, self.depth, self.levels, np.arange(len(ks)) * per,
+                    [dc[ks] + shift for dc in self.dim_cols], self.dim_ids), cols
+
 
 def make_grid(tree: Tree, layout: Layout) -> Grid:
     parent = tree.parent

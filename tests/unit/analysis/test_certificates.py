@@ -244,20 +244,46 @@ def test_requirements_ask_nothing_that_no_suppression_could_give(small_dims):
 @given(st.data())
 def test_remembered_requirements_are_the_requirements(small_dims, data):
     """A memo kept across a growing pattern (as protect_grid keeps one) answers exactly as
-    a fresh computation, whether a step suppressed groups only or organisation totals too."""
+    a fresh computation, whether a step suppressed groups only, organisation totals of one
+    indicator (the memo then works out that indicator's columns again), or totals of all."""
     tree, layout, base, count, status = data.draw(patterns(small_dims))
+    # a second indicator over the same people (its count the first one's complement), so
+    # that one indicator's columns can change while the other's stay
+    layout = make_layout(["first", "second"], small_dims)
+    base, count = np.hstack([base, base]), np.hstack([count, base - count])
+    status = np.hstack([status, np.where((status == OK) & (base[:, :status.shape[1]] % 3 == 0), SECONDARY, status)])
     grid = make_grid(tree, layout)
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     memo: dict = {}
-    for _ in range(4):
+    for _ in range(5):
         fresh = requirements(grid, base, count, status, 2, min_cell=N)
         kept = requirements(grid, base, count, status, 2, min_cell=N, memo=memo)
         for name in ("x", "y", "z", "x_if", "y_if", "z_if"):
             assert np.array_equal(getattr(fresh, name), getattr(kept, name)), name
         grow = (status == OK) & (rng.random(status.shape) < 0.2)
-        if data.draw(st.booleans()):
+        step = data.draw(st.sampled_from(["groups", "first", "second", "all"]))
+        if step != "all":
             grow[:, grid.all_cols] = False           # a round that suppressed groups only
+        if step in ("first", "second"):
+            k = 0 if step == "first" else 1
+            grow[:, grid.all_cols[k]] = (status[:, grid.all_cols[k]] == OK) & (rng.random(grid.n) < 0.3)
         status = np.where(grow, SECONDARY, status).astype(np.int8)
+
+
+def test_a_grid_of_some_indicators_has_their_columns(dimensions):
+    """Grid.only: the indicators' columns in order, their All and group columns mapped."""
+    orgs = pd.DataFrame([("I1", "ICS", "ics", None), ("N0", "PCN", "pcn", "I1"),
+                         ("P0", "p", "practice", "N0"), ("P1", "p", "practice", "N0")],
+                        columns=["code", "name", "level", "parent_code"])
+    tree = org_tree(orgs, ["P0", "P1"])
+    layout = make_layout(["a", "b", "c"], dimensions)
+    grid = make_grid(tree, layout)
+    sub, cols = grid.only([2, 0])
+    per = layout.per_ind
+    assert list(cols) == list(range(2 * per, 3 * per)) + list(range(per))
+    assert sub.layout.indicators == ["c", "a"] and list(sub.all_cols) == [0, per]
+    for whole, part in zip(grid.dim_cols, sub.dim_cols):
+        assert np.array_equal(cols[part], whole[[2, 0]])
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
