@@ -17,14 +17,43 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from dataclasses import dataclass
+
 from survey.analysis.certify import Bounds
 from survey.analysis.engine import FIXED, OK
 from survey.analysis.exact import _run, highs_model
 from survey.analysis.grid import Grid
 
 
-def indicator_relations(grid: Grid):
-    """Member rows (rel, cell, coef) over one indicator's cells node * per + local column."""
+@dataclass(frozen=True)
+class Relations:
+    """One indicator's relations as members (rel, cell, coef) over its cells node * per +
+    local column, indexed both ways, so that an LP over a few unknowns touches only their
+    relations (a national indicator has 600,000 cells; a neighbourhood a few hundred)."""
+    rel: np.ndarray
+    cell: np.ndarray
+    coef: np.ndarray
+    n_rel: int
+    of_cell: tuple          # (starts, member positions): the members of each cell
+    of_rel: tuple           # (starts, member positions): the members of each relation
+
+
+def _index(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(keys, kind="stable")
+    return np.searchsorted(keys[order], np.arange(n + 1)), order
+
+
+def _members(index: tuple, ids: np.ndarray) -> np.ndarray:
+    """The member positions of the given cells (or relations), in their order."""
+    starts, order = index
+    lo, hi = starts[ids], starts[ids + 1]
+    sizes = hi - lo
+    run = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return order[np.repeat(lo, sizes) + run]
+
+
+def indicator_relations(grid: Grid) -> Relations:
+    """The relations of one indicator's table (the same for every indicator)."""
     lay = grid.layout
     per, n = lay.per_ind, grid.n
     local_dim = lay.col_dim[:per]
@@ -47,40 +76,60 @@ def indicator_relations(grid: Grid):
     cell += [(internal[:, None] * per + cols).ravel(), (child[:, None] * per + cols).ravel()]
     coef += [np.ones(len(internal) * per, np.int8), -np.ones(len(child) * per, np.int8)]
     r += len(internal) * per
-    return np.concatenate(rel), np.concatenate(cell), np.concatenate(coef).astype(np.float64), r
+    rel, cell = np.concatenate(rel), np.concatenate(cell)
+    return Relations(rel, cell, np.concatenate(coef).astype(np.float64), r,
+                     _index(cell, n * per), _index(rel, r))
 
 
 def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndarray, targets: np.ndarray,
-              p: int, rels=None, need: np.ndarray | None = None) -> np.ndarray:
+              p: int, rels: Relations | None = None, need: np.ndarray | None = None,
+              top: float | None = None) -> np.ndarray:
     """Exact widths (base, count, complement), each capped at p, of target cells of indicator
     k (indices node * per + local column), with `unknown` (bool, n * per) the cells free to
     move. With `need` ((n_targets, 3) required widths) a quantity needing nothing is not
     solved, and one whose maximum alone clears its need is not minimised (the width is then
-    reported as the need). Returns an (n_targets, 3) int array."""
+    reported as the need). `top`: the bound put on bases with none (four times the
+    indicator's largest base unless given). Returns an (n_targets, 3) int array.
+
+    Only the unknowns' relations are read: the system is built from them and the cells
+    they hold at their true values, never from the whole table."""
     per = grid.layout.per_ind
-    cols = k * per + np.arange(per)
-    X = x[:, cols].ravel().astype(np.float64)
-    Y = y[:, cols].ravel().astype(np.float64)
-    S = status[:, cols].ravel()
-    rel, cell, coef, n_rel = rels if rels is not None else indicator_relations(grid)
-    nc = len(X)
-    var = unknown[cell]
-    const_x = np.bincount(rel[~var], weights=coef[~var] * X[cell[~var]], minlength=n_rel)
-    const_y = np.bincount(rel[~var], weights=coef[~var] * Y[cell[~var]], minlength=n_rel)
-    g = sparse.coo_matrix((np.ones(var.sum()), (cell[var], nc + rel[var])), shape=(nc + n_rel,) * 2)
-    _, lab = connected_components(g, directed=False)
-    lower = np.where(S == 2, bounds.min_cell, 0).astype(np.float64)
-    top = float(max(1.0, X.max(initial=0))) * 4
-    upper = np.minimum(np.asarray(bounds.upper(S), dtype=np.float64), top)
+    rels = rels if rels is not None else indicator_relations(grid)
+    rel, cell, coef = rels.rel, rels.cell, rels.coef
+    if top is None:
+        top = float(max(1.0, x[:, k * per:(k + 1) * per].max(initial=0))) * 4
+
+    def at(cells, a):                    # values of one indicator's cells in a grid array
+        return a[cells // per, k * per + cells % per]
+
+    targets = np.asarray(targets, np.int64)
     out = np.zeros((len(targets), 3), np.int64)
-    for b in np.unique(lab[targets]):
-        vars_ = np.flatnonzero(unknown & (lab[:nc] == b))
-        pos = np.full(nc, -1, np.int64)
+    unk = np.flatnonzero(unknown)        # the unknowns, in cell order
+    R = np.unique(rel[_members(rels.of_cell, unk)])          # their relations, in order
+    mem = _members(rels.of_rel, R)                            # every member of those
+    var = unknown[cell[mem]]
+    r_loc = np.searchsorted(R, rel[mem])
+    fixed_cells = cell[mem[~var]]
+    const_x = np.bincount(r_loc[~var], weights=coef[mem[~var]] * at(fixed_cells, x), minlength=len(R))
+    const_y = np.bincount(r_loc[~var], weights=coef[mem[~var]] * at(fixed_cells, y), minlength=len(R))
+    v_loc = np.searchsorted(unk, cell[mem[var]])
+    nu = len(unk)
+    g = sparse.coo_matrix((np.ones(len(v_loc)), (v_loc, nu + r_loc[var])), shape=(nu + len(R),) * 2)
+    _, lab = connected_components(g, directed=False)
+    X, Y, S = at(unk, x).astype(np.float64), at(unk, y).astype(np.float64), at(unk, status)
+    lower = np.where(S == 2, bounds.min_cell, 0).astype(np.float64)
+    upper = np.minimum(np.asarray(bounds.upper(S), dtype=np.float64), top)
+    t_loc = np.searchsorted(unk, targets)
+    t_ok = (t_loc < nu) & (unk[np.minimum(t_loc, nu - 1)] == targets) if nu else np.zeros(len(targets), bool)
+    rel_v, var_v, coef_v = r_loc[var], v_loc, coef[mem[var]]
+    for b in np.unique(lab[t_loc[t_ok]]):
+        vars_ = np.flatnonzero(lab[:nu] == b)
+        pos = np.full(nu, -1, np.int64)
         pos[vars_] = np.arange(len(vars_))
         kk = len(vars_)
-        mem = var & (lab[nc + rel] == b)
-        rids, r_loc = np.unique(rel[mem], return_inverse=True)
-        A = sparse.csr_matrix((coef[mem], (r_loc, pos[cell[mem]])), shape=(len(rids), kk))
+        inb = lab[var_v] == b
+        rids, r_blk = np.unique(rel_v[inb], return_inverse=True)
+        A = sparse.csr_matrix((coef_v[inb], (r_blk, pos[var_v[inb]])), shape=(len(rids), kk))
         M = sparse.vstack([sparse.block_diag([A, A]), sparse.hstack([-sparse.identity(kk), sparse.identity(kk)])],
                           format="csc")
         rhs = np.r_[-const_x[rids], -const_y[rids]]
@@ -91,9 +140,9 @@ def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndar
         # the points found so far (the truth among them) is a proven part of each interval
         px, py = X[vars_].copy(), Y[vars_].copy()
         seen = [[px.copy(), px.copy()], [py.copy(), py.copy()], [px - py, px - py]]
-        for ti in np.flatnonzero(lab[targets] == b):
-            j = pos[targets[ti]]
-            t = targets[ti]
+        for ti in np.flatnonzero(t_ok)[lab[t_loc[t_ok]] == b]:
+            j = pos[t_loc[ti]]
+            t = t_loc[ti]
             truth = (X[t], Y[t], X[t] - Y[t])
             for q, (a_, b_) in enumerate(((j, -1), (kk + j, -1), (j, kk + j))):
                 want = p if need is None else int(need[ti, q])
@@ -175,9 +224,8 @@ def subtree_unknowns(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.
     tops[np.where(top >= 0, top, -1 - top)] = True
     wave[-1 - top[top < 0]] = True               # up to the wave, itself free (nothing above)
     below = np.zeros(grid.n, bool)
-    for v in range(grid.n):                      # parents come before children
-        if parent[v] >= 0 and (tops[parent[v]] or below[parent[v]]):
-            below[v] = True
+    for lev in grid.levels:                      # top down
+        below[lev.children] = tops[lev.parents][lev.slot] | below[lev.parents][lev.slot]
     below |= wave
     below[np.asarray(nodes)] = True
     return (sup & below[:, None]).ravel()

@@ -14,7 +14,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy.optimize import linprog
 
-from survey.analysis import flows
+from survey.analysis import flows, lpcheck
 from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements, rooms
 from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import make_grid
@@ -284,6 +284,27 @@ def test_a_grid_of_some_indicators_has_their_columns(dimensions):
     assert sub.layout.indicators == ["c", "a"] and list(sub.all_cols) == [0, per]
     for whole, part in zip(grid.dim_cols, sub.dim_cols):
         assert np.array_equal(cols[part], whole[[2, 0]])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_the_lp_over_every_suppressed_cell_is_the_exact_attacker(small_dims, data):
+    """lp_widths, with every suppressed cell unknown, finds exactly the widths of the
+    independent attacker (capped at p): it reads only the unknowns' own relations, and a
+    relation missed or a value misplaced would show as a wider (or narrower) interval."""
+    tree, layout, base, count, status = data.draw(patterns(small_dims))
+    grid = make_grid(tree, layout)
+    exact = exact_intervals(tree, layout, base, count, status)
+    if not exact:
+        return
+    per = layout.per_ind
+    cells = sorted(exact)
+    unknown = (status != OK).ravel()
+    targets = np.array([node * per + col for node, col in cells])
+    got = lpcheck.lp_widths(grid, 0, base, count, status, Bounds(N, False), unknown, targets, 2)
+    for (cell, ends), w in zip(((c, exact[c]) for c in cells), got):
+        want = [min(2, int(np.floor(hi - lo + 1e-7))) for lo, hi in ends]
+        assert list(w) == want, (cell, ends)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
