@@ -415,6 +415,62 @@ def certify3(arcs, adj_start, adj_edge, tail, head, r, res, p, max_visit):
     return out
 
 
+@numba.njit(cache=True)
+def _one_way(a, rl, side, cap, adj_start, adj_edge, tail, head, max_visit, stamp, mark, prev, queue, log):
+    """How far (up to cap) one layer's residual rl moves arc a one way (side 0 rise, 1
+    fall): the flow around it; rl is left as it was."""
+    up, dn = rl[2 * a], rl[2 * a + 1]
+    room = up if side == 0 else dn
+    if room <= 0 or cap <= 0:
+        return 0
+    rl[2 * a] = 0
+    rl[2 * a + 1] = 0
+    src = head[a] if side == 0 else tail[a]
+    dst = tail[a] if side == 0 else head[a]
+    flow, nlog = _augment(src, dst, adj_start, adj_edge, tail, head, rl, min(cap, room), max_visit,
+                          stamp, mark, prev, queue, log, 0)
+    for i in range(nlog - 4, -1, -4):
+        rl[log[i + 2]] = log[i + 3]
+        rl[log[i]] = log[i + 1]
+    rl[2 * a] = up
+    rl[2 * a + 1] = dn
+    return flow
+
+
+@numba.njit(cache=True)
+def _enough(a, need, adj_start, adj_edge, tail, head, r, p, max_visit, stamp, mark, prev, queue, log):
+    """True when single-layer moves alone carry each quantity (base, count, complement) of
+    arc a as far as it needs, rise and fall together: then widths3, whose widths are at
+    least these moves, finds it wide enough too. Each move is pushed only as far as still
+    needed (a secondary suppression needs 1: one search, where widths3 makes a dozen).
+    False says nothing: widths3 decides."""
+    flow = np.full((3, 2), -1, np.int64)       # per (layer, direction): flow found, and
+    capped = np.zeros((3, 2), np.int64)        # the cap it was pushed with
+    for q in range(3):
+        want = min(need[q], p)
+        total = 0
+        for d in range(2):
+            if total >= want:
+                break
+            best = 0
+            for j in range(2):
+                L = _SERVE[2 * q + d, j, 0]
+                D = _SERVE[2 * q + d, j, 1]
+                cap = want - total
+                if flow[L, D] < 0 or (flow[L, D] == capped[L, D] and capped[L, D] < cap):
+                    flow[L, D] = _one_way(a, r[L], D, cap, adj_start, adj_edge, tail, head, max_visit, stamp,
+                                          mark, prev, queue, log)
+                    capped[L, D] = cap
+                if flow[L, D] > best:
+                    best = flow[L, D]
+                if best >= cap:
+                    break
+            total += best
+        if total < want:
+            return False
+    return True
+
+
 @numba.njit(cache=True, nogil=True)
 def repair(order, req, adj_start, adj_edge, tail, head, r, r_all, res, res_all, sup, cost, p, max_visit):
     """Make every listed arc (in order) movable enough: re-check it, and while its base,
@@ -443,6 +499,9 @@ def repair(order, req, adj_start, adj_edge, tail, head, r, r_all, res, res_all, 
             continue
         ok = False
         for attempt in range(8 * p + 4):
+            if _enough(a, req[a], adj_start, adj_edge, tail, head, r, p, max_visit, stamp, mark, prev, queue, log):
+                ok = True
+                break
             w, fl = widths3(a, adj_start, adj_edge, tail, head, r, res, p, max_visit, stamp, mark, prev, queue,
                             log, log2)
             short = -1
