@@ -35,8 +35,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from survey.analysis.certify import Bounds, rooms
-from survey.analysis.engine import OK
+from survey.analysis.certify import BIG, Bounds
+from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import Grid
 
 
@@ -148,10 +148,29 @@ def _rise(rows, t, dim_cols, up, dn, a, target, need):
 
 
 @numba.njit(nogil=True, cache=True)
-def _targets(seg_rows, seg_start, seg_of, pos_in_seg, all_cols, dim_cols, col_ind, up, dn,
-             nodes, cells, need, out):
-    """out[i] = how far cell i (nodes[i], cells[i]) can rise, up to need[i], by moves to
-    its siblings (one search on copies of the rooms per cell)."""
+def _room(xv, yv, st, layer, rise, min_cell, count_rule):
+    """certify.rooms of one cell: how far layer `layer` (0 the count, 1 the complement, 2
+    the swap of count and complement) may raise it (`rise`) or lower it; -1 if published."""
+    if st == OK:
+        return -1
+    if layer == 2:                            # a swap: the count rises as far as the complement can fall
+        return xv - yv if rise else yv
+    if rise:
+        if st == FIXED:
+            return -xv
+        if st == PRIMARY and not count_rule:
+            return min_cell - 1 - xv
+        return BIG - xv
+    v = yv if layer == 0 else xv - yv
+    return min(v, xv - (min_cell if st == SECONDARY else 0))
+
+
+@numba.njit(nogil=True, cache=True)
+def _targets(seg_rows, seg_start, seg_of, pos_in_seg, all_cols, dim_cols, col_ind, x, y, status, layer, fall,
+             min_cell, count_rule, nodes, cells, need, out):
+    """out[i] = how far cell i (nodes[i], cells[i]) can rise (with `fall`, fall: a fall is a
+    rise with the rooms swapped), up to need[i], by moves to its siblings in layer `layer`
+    (one search on copies of the rooms per cell)."""
     for i in range(len(nodes)):
         if need[i] <= 0:
             continue
@@ -168,8 +187,13 @@ def _targets(seg_rows, seg_start, seg_of, pos_in_seg, all_cols, dim_cols, col_in
         for r in range(len(rows)):
             for j in range(len(used)):
                 c = used[j]
-                lu[r, j] = up[rows[r], c] if c >= 0 else -1
-                ld[r, j] = dn[rows[r], c] if c >= 0 else -1
+                if c < 0:
+                    lu[r, j] = -1
+                    ld[r, j] = -1
+                    continue
+                xv, yv, st = x[rows[r], c], y[rows[r], c], status[rows[r], c]
+                lu[r, j] = _room(xv, yv, st, layer, not fall, min_cell, count_rule)
+                ld[r, j] = _room(xv, yv, st, layer, fall, min_cell, count_rule)
         # the same search over local rows 0..s-1 and local columns 0..len(used)-1
         loc_rows = np.arange(len(rows))
         n_dims, m = cols_k.shape
@@ -221,19 +245,18 @@ def route_moves(grid: Grid, x, y, status, bounds: Bounds, cells: np.ndarray, p: 
     pos = np.zeros(grid.n, np.int64)
     pos[leaves] = np.arange(len(leaves)) - np.repeat(starts[:-1], np.diff(starts))
     dim_cols = _padded_dim_cols(grid)
-    sup = status != OK
-    z = x - y
-    layers = [rooms(x, y, status, bounds), rooms(x, z, status, bounds),
-              (np.where(sup, z, -1), np.where(sup, y, -1))]     # a swap: count up, complement down
     nodes, cols = cells[:, 0], cells[:, 1]
-    need = np.where(sup[nodes, cols], p, 0).astype(np.int64)
+    need = np.where(status[nodes, cols] != OK, p, 0).astype(np.int64)
+    x, y = np.asarray(x, np.int64), np.asarray(y, np.int64)
+    status = np.asarray(status, np.int8)
     moves = []
-    for up, dn in layers:
+    for layer in range(3):                           # the count, the complement, the swap
         both = []
-        for a, b in ((up, dn), (dn, up)):            # a fall is a rise with the rooms swapped
+        for fall in (False, True):
             got = np.zeros(len(cells), np.int64)
             _targets(leaves, starts, seg_of, pos, grid.all_cols.astype(np.int64), dim_cols,
-                     grid.layout.col_ind.astype(np.int64), a, b, nodes, cols, need, got)
+                     grid.layout.col_ind.astype(np.int64), x, y, status, layer, fall,
+                     int(bounds.min_cell), bool(bounds.count_rule), nodes, cols, need, got)
             both.append(got)
         moves.append(both)
     (yu, yd), (zu, zd), (su, sd) = moves
