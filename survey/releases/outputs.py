@@ -21,6 +21,7 @@ from survey.releases.build import load_part, load_table, release_indicators
 
 CSV_COLUMNS = ["wave", "indicator", "org_level", "org_code", "org_name", "dimension", "group", "base",
                "count", "percent", "ci_low", "ci_high", "status"]
+CSV_HEADER = (",".join(CSV_COLUMNS) + "\n").encode()
 RATE_CSV_COLUMNS = ["wave", "org_level", "org_code", "org_name", "invited", "answered", "rate", "status"]
 LEVEL_LABELS = {"wave": "Whole wave", "ics": "ICS", "place": "Place", "pcn": "PCN", "practice": "Practice"}
 LEVEL_ORDER = ["wave", "ics", "place", "pcn", "practice"]
@@ -93,17 +94,26 @@ def _text_column(series: pd.Series) -> np.ndarray:
     return lut[codes]                       # code -1 (missing) picks b""
 
 
-def _two_decimals(values: np.ndarray, hide: np.ndarray) -> np.ndarray:
-    hide = hide | np.isnan(values)
-    v = np.where(hide, 0.0, values)
-    if (v < 0).any():
-        out = np.char.mod("%.2f", v).astype("S")
+_HUNDREDTHS = np.array([b"%d.%02d" % divmod(i, 100) for i in range(10_001)], dtype="S6")
+
+
+def _two_decimals(values: np.ndarray) -> np.ndarray:
+    """Each value with 2 decimals, as bytes (b"" for NaN). Percentages (0 to 100, all of
+    them in a release) are looked up by their hundredths; anything else is formatted."""
+    hide = np.isnan(values)
+    hundredths = np.rint(np.where(hide, 0.0, values) * 100)
+    if hundredths.min(initial=0) >= 0 and hundredths.max(initial=0) <= 10_000:
+        out = _HUNDREDTHS[hundredths.astype(np.int64)]
     else:
-        hundredths = np.rint(v * 100).astype(np.int64)
-        whole = (hundredths // 100).astype("S")
-        frac = np.strings.zfill((hundredths % 100).astype("S"), 2)
-        out = np.strings.add(np.strings.add(whole, b"."), frac)
+        out = np.char.mod("%.2f", hundredths / 100 + 0.0).astype("S")      # (+ 0.0: never "-0.00")
     return np.where(hide, b"", out)
+
+
+def _whole_numbers(values: np.ndarray) -> np.ndarray:
+    """Each value as a whole number in bytes, formatted once per distinct value (numpy's
+    own conversion of integers to text is slow over millions of cells)."""
+    uniq, inverse = np.unique(values.astype(np.int64), return_inverse=True)
+    return np.array([b"%d" % v for v in uniq.tolist()], dtype="S")[inverse]
 
 
 def _lut_take(keys: pd.DataFrame, text) -> np.ndarray:
@@ -124,33 +134,56 @@ def _lut_take(keys: pd.DataFrame, text) -> np.ndarray:
     return lut[inv]
 
 
+def _rows_bytes(parts: list, chunk: int = 100_000) -> bytes:
+    """Rows made of the parts side by side (byte-string arrays of one length, or bytes
+    constants), each ended by a newline. The parts' fixed-width bytes are laid next to
+    each other and the padding dropped, a chunk of rows at a time: no per-row objects."""
+    n = next(len(q) for q in parts if isinstance(q, np.ndarray))
+    out = []
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        k = stop - start
+        blocks = []
+        for q in parts + [b"\n"]:
+            if isinstance(q, bytes):
+                blocks.append(np.broadcast_to(np.frombuffer(q, np.uint8), (k, len(q))))
+            else:
+                q = np.ascontiguousarray(q[start:stop])
+                blocks.append(q.view(np.uint8).reshape(k, q.dtype.itemsize))
+        laid = np.hstack(blocks)
+        out.append(laid[laid != 0].tobytes())
+    return b"".join(out)
+
+
+def _scatter(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+    full = np.zeros(len(where), dtype=values.dtype)     # b"" where not given
+    full[where] = values
+    return full
+
+
 def table_csv_bytes(table: pd.DataFrame, wave_name: str) -> bytes:
     if not len(table):
         return b""
-    add = np.strings.add
     w = _csv_field(wave_name)
     head = _lut_take(table[["indicator"]], lambda i: w + b"," + _csv_field(str(i)) + b",")
     org = _lut_take(table[["org_level", "org_code", "org_name"]],
                     lambda lv, c, n: b",".join(_csv_field(str(x)) for x in (lv, c, n)) + b",")
     dg = _lut_take(table[["dimension", "group"]], lambda d, g: _csv_field(str(d)) + b"," + _csv_field(str(g)) + b",")
-    status = table["status"].astype(str).to_numpy()
-    shown = status == "ok"
-    tail = _lut_take(table[["status"]], lambda st: b",,,,," + _csv_field(str(st))).astype(object)
-    if shown.any():
-        sub = table[shown]
-        f = [sub[c].to_numpy(dtype=np.float64).astype(np.int64).astype("S") for c in ("base", "count")]
-        f += [_two_decimals(sub[c].to_numpy(dtype=np.float64), np.zeros(len(sub), bool)) for c in ("percent", "ci_low", "ci_high")]
-        line = f[0]
-        for x in f[1:]:
-            line = add(add(line, b","), x)
-        tail[shown] = add(line, b",ok")
-    line = add(add(add(head, org), dg), tail.astype("S"))
-    return b"\n".join(line.tolist()) + b"\n"
+    status = _lut_take(table[["status"]], lambda st: _csv_field(str(st)))
+    # a suppressed cell leaves base to ci_high empty
+    shown = table["status"].astype(str).to_numpy() == "ok"
+    sub = table[shown]
+    numbers = [_whole_numbers(sub[c].to_numpy(dtype=np.float64)) for c in ("base", "count")]
+    numbers += [_two_decimals(sub[c].to_numpy(dtype=np.float64)) for c in ("percent", "ci_low", "ci_high")]
+    parts = [head, org, dg]
+    for f in numbers:
+        parts += [_scatter(f, shown), b","]
+    return _rows_bytes(parts + [status])
 
 
 def iter_indicators_csv(session: Session, wave: Wave, release: Release):
     """indicators.csv in chunks (one per indicator): a national file is hundreds of MB."""
-    yield (",".join(CSV_COLUMNS) + "\n").encode()
+    yield CSV_HEADER
     for iid in release_indicators(release):
         yield table_csv_bytes(load_table(session, release, iid), wave.name)
 
@@ -186,26 +219,26 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = Labels.load()
-    written = []
-    path = out_dir / "indicators.csv"
-    with path.open("wb") as fh:
-        for chunk in iter_indicators_csv(session, wave, release):
-            fh.write(chunk)
-    written.append(path)
+    charts = out_dir / "charts"
+    charts.mkdir(exist_ok=True)
+    csv_path = out_dir / "indicators.csv"
+    chart_paths = []
+    with csv_path.open("wb") as fh:          # each indicator's table read once: its rows, then its chart
+        fh.write(CSV_HEADER)
+        for iid in release_indicators(release):
+            table = load_table(session, release, iid)
+            fh.write(table_csv_bytes(table, wave.name))
+            path = charts / f"{iid}.svg"
+            path.write_text(indicator_chart(table, release, labels, iid, "ALL", chart_choice(labels, iid)),
+                            encoding="utf-8")
+            chart_paths.append(path)
+    written = [csv_path]
     for name, data in (("indicators.xlsx", stored_workbook(session, wave, release, labels)),
                        ("response_rates.csv", rates_csv(wave, release))):
         path = out_dir / name
         path.write_bytes(data)
         written.append(path)
-    charts = out_dir / "charts"
-    charts.mkdir(exist_ok=True)
-    for iid in release_indicators(release):
-        table = load_table(session, release, iid)
-        dim = chart_choice(labels, iid)
-        svg = indicator_chart(table, release, labels, iid, "ALL", dim)
-        path = charts / f"{iid}.svg"
-        path.write_text(svg, encoding="utf-8")
-        written.append(path)
+    written += chart_paths
     return written
 
 
