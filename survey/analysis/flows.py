@@ -74,11 +74,30 @@ def network(grid: Grid, m: int) -> Network:
 
 
 @numba.njit(cache=True)
+def _open(src, dst, adj_start, adj_edge, r):
+    """Whether some residual edge leaves src and some enters dst (without both, a search
+    from src would visit all it can reach and still fail)."""
+    out = False
+    for k in range(adj_start[src], adj_start[src + 1]):
+        if r[adj_edge[k]] > 0:
+            out = True
+            break
+    if not out:
+        return False
+    for k in range(adj_start[dst], adj_start[dst + 1]):
+        if r[adj_edge[k] ^ 1] > 0:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
 def _augment(src, dst, adj_start, adj_edge, tail, head, r, p, max_visit, stamp, mark, prev, queue, log, nlog):
     """Push up to p units from src to dst along shortest residual paths; r is updated and every
     changed edge is appended to log (to be restored). Returns (flow, nlog)."""
     flow = 0
     while flow < p:
+        if not _open(src, dst, adj_start, adj_edge, r):
+            break                    # no path can leave src or enter dst: spare the full search
         stamp[0] += 1
         s = stamp[0]
         mark[src] = s
