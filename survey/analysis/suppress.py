@@ -12,7 +12,8 @@
    suppressed cell must be able to rise and fall, in its count and in its complement, by
    the required width, proven for most cells at once by shifts between groups
    (survey.analysis.shifts) and for the rest by max-flow on the table's network
-   (survey.analysis.flows); where it cannot, the cheapest path that frees it is suppressed.
+   (survey.analysis.flows); where it cannot, the cheapest path that frees it is suppressed
+   (survey.analysis.repairs).
 4. Suppressed organisation totals, in the whole release: each must lie on a move of a
    respondent between two sibling organisations (survey.analysis.certify, M2); where none
    exists, groups at a sibling are suppressed to make one, and 3 runs again.
@@ -37,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from survey.analysis import flows, lpcheck, routes, shifts
+from survey.analysis import flows, lpcheck, repairs, routes, shifts
 from survey.analysis.certify import BIG, Bounds, _sibling_leaf_pairs, m2_widths, requirements, rooms
 from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY, AuditReport
 from survey.analysis.grid import Grid
@@ -209,7 +210,7 @@ def _protect_table(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, net, 
         # sensitive cells first, the finest level first, then the rest
         order = arcs[np.lexsort((-grid.depth[v_of[arcs]], S[arcs] != PRIMARY))]
         before = sup_new.copy()
-        failed = flows.repair(order, rq, net.adj_start, net.adj_edge, net.tail, net.head, r, r_all,
+        failed = repairs.repair(order, rq, net.adj_start, net.adj_edge, net.tail, net.head, r, r_all,
                               res, res_all, sup_new, tcost, p, MAX_VISIT)
         done = np.setdiff1d(order, failed)
         proven[done] = rq[done]
