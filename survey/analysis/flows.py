@@ -150,27 +150,46 @@ def _augment(src, dst, adj_start, adj_edge, tail, head, r, p, max_visit, stamp, 
 
 
 @numba.njit(cache=True)
+def _push(a, rl, side, cap, adj_start, adj_edge, tail, head, max_visit, stamp, mark, prev, queue, log):
+    """Push up to cap units around arc a one way (side 0 rise, 1 fall) in residual rl, with
+    a's own edges closed: (flow, log length). The caller keeps a's residuals and undoes it
+    (`_undo`)."""
+    rl[2 * a] = 0
+    rl[2 * a + 1] = 0
+    src = head[a] if side == 0 else tail[a]
+    dst = tail[a] if side == 0 else head[a]
+    return _augment(src, dst, adj_start, adj_edge, tail, head, rl, cap, max_visit, stamp, mark, prev, queue, log, 0)
+
+
+@numba.njit(cache=True)
+def _undo(a, rl, log, nlog, up, dn):
+    """Restore rl after `_push` (the logged edges newest first, then a's own residuals)."""
+    for i in range(nlog - 4, -1, -4):
+        rl[log[i + 2]] = log[i + 3]
+        rl[log[i]] = log[i + 1]
+    rl[2 * a] = up
+    rl[2 * a + 1] = dn
+
+
+@numba.njit(cache=True)
+def _one_way(a, rl, side, cap, adj_start, adj_edge, tail, head, max_visit, stamp, mark, prev, queue, log):
+    """How far (up to cap) one layer's residual rl moves arc a one way (side 0 rise, 1
+    fall): the flow around it; rl is left as it was."""
+    up, dn = rl[2 * a], rl[2 * a + 1]
+    room = up if side == 0 else dn
+    if room <= 0 or cap <= 0:
+        return 0
+    flow, nlog = _push(a, rl, side, min(cap, room), adj_start, adj_edge, tail, head, max_visit, stamp, mark, prev,
+                       queue, log)
+    _undo(a, rl, log, nlog, up, dn)
+    return flow
+
+
+@numba.njit(cache=True)
 def _moves(arc, adj_start, adj_edge, tail, head, r, p, max_visit, stamp, mark, prev, queue, log):
     """(rise, fall) of one arc: flow around it, each capped by its own room and by p."""
-    up, dn = r[2 * arc], r[2 * arc + 1]
-    r[2 * arc] = 0
-    r[2 * arc + 1] = 0
-    res = np.zeros(2, np.int64)
-    for side in range(2):
-        room = up if side == 0 else dn
-        if room <= 0:
-            continue
-        src = head[arc] if side == 0 else tail[arc]
-        dst = tail[arc] if side == 0 else head[arc]
-        flow, nlog = _augment(src, dst, adj_start, adj_edge, tail, head, r, min(p, room), max_visit,
-                              stamp, mark, prev, queue, log, 0)
-        for i in range(nlog - 4, -1, -4):          # restore, newest first
-            r[log[i + 2]] = log[i + 3]
-            r[log[i]] = log[i + 1]
-        res[side] = flow
-    r[2 * arc] = up
-    r[2 * arc + 1] = dn
-    return res[0], res[1]
+    return (_one_way(arc, r, 0, p, adj_start, adj_edge, tail, head, max_visit, stamp, mark, prev, queue, log),
+            _one_way(arc, r, 1, p, adj_start, adj_edge, tail, head, max_visit, stamp, mark, prev, queue, log))
 
 
 @numba.njit(cache=True)
@@ -210,18 +229,10 @@ def _joint(a, LA, SA, LB, SB, p, adj_start, adj_edge, tail, head, r, res, max_vi
     room_a = a_up if SA == 0 else a_dn
     if room_a <= 0:
         return 0
-    ra[2 * a] = 0
-    ra[2 * a + 1] = 0
-    src = head[a] if SA == 0 else tail[a]
-    dst = tail[a] if SA == 0 else head[a]
-    fa, nlog = _augment(src, dst, adj_start, adj_edge, tail, head, ra, min(p, room_a), max_visit,
-                        stamp, mark, prev, queue, log, 0)
+    fa, nlog = _push(a, ra, SA, min(p, room_a), adj_start, adj_edge, tail, head, max_visit, stamp, mark, prev,
+                     queue, log)
     if fa == 0 or fa >= p:
-        for j in range(nlog - 4, -1, -4):
-            ra[log[j + 2]] = log[j + 3]
-            ra[log[j]] = log[j + 1]
-        ra[2 * a] = a_up
-        ra[2 * a + 1] = a_dn
+        _undo(a, ra, log, nlog, a_up, a_dn)
         return fa
     # net flow of A on every arc it touched (and on a itself), then what B may still use
     n2 = 0
@@ -261,26 +272,14 @@ def _joint(a, LA, SA, LB, SB, p, adj_start, adj_edge, tail, head, r, res, max_vi
             rb[2 * b + 1] = min(rb[2 * b + 1], bd)
         else:
             b_up, b_dn = min(b_up, bu), min(b_dn, bd)
-    for j in range(nlog - 4, -1, -4):
-        ra[log[j + 2]] = log[j + 3]
-        ra[log[j]] = log[j + 1]
-    ra[2 * a] = a_up
-    ra[2 * a + 1] = a_dn
+    _undo(a, ra, log, nlog, a_up, a_dn)
     room_b = b_up if SB == 0 else b_dn
     fb = 0
     if room_b > 0:
         keep_up, keep_dn = rb[2 * a], rb[2 * a + 1]
-        rb[2 * a] = 0
-        rb[2 * a + 1] = 0
-        src = head[a] if SB == 0 else tail[a]
-        dst = tail[a] if SB == 0 else head[a]
-        fb, nlog_b = _augment(src, dst, adj_start, adj_edge, tail, head, rb, min(p - fa, room_b), max_visit,
-                              stamp, mark, prev, queue, log, 0)
-        for j in range(nlog_b - 4, -1, -4):
-            rb[log[j + 2]] = log[j + 3]
-            rb[log[j]] = log[j + 1]
-        rb[2 * a] = keep_up
-        rb[2 * a + 1] = keep_dn
+        fb, nlog_b = _push(a, rb, SB, min(p - fa, room_b), adj_start, adj_edge, tail, head, max_visit, stamp, mark,
+                           prev, queue, log)
+        _undo(a, rb, log, nlog_b, keep_up, keep_dn)
     for t in range(n2 - 1, -1, -1):
         b = log2[t]
         if b != a:
@@ -338,28 +337,6 @@ def certify3(arcs, adj_start, adj_edge, tail, head, r, res, p, max_visit):
                        log, log2)
         out[i] = w
     return out
-
-
-@numba.njit(cache=True)
-def _one_way(a, rl, side, cap, adj_start, adj_edge, tail, head, max_visit, stamp, mark, prev, queue, log):
-    """How far (up to cap) one layer's residual rl moves arc a one way (side 0 rise, 1
-    fall): the flow around it; rl is left as it was."""
-    up, dn = rl[2 * a], rl[2 * a + 1]
-    room = up if side == 0 else dn
-    if room <= 0 or cap <= 0:
-        return 0
-    rl[2 * a] = 0
-    rl[2 * a + 1] = 0
-    src = head[a] if side == 0 else tail[a]
-    dst = tail[a] if side == 0 else head[a]
-    flow, nlog = _augment(src, dst, adj_start, adj_edge, tail, head, rl, min(cap, room), max_visit,
-                          stamp, mark, prev, queue, log, 0)
-    for i in range(nlog - 4, -1, -4):
-        rl[log[i + 2]] = log[i + 3]
-        rl[log[i]] = log[i + 1]
-    rl[2 * a] = up
-    rl[2 * a + 1] = dn
-    return flow
 
 
 @numba.njit(cache=True)

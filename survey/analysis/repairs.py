@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from survey.analysis.flows import _SERVE, _augment, _enough, _scratch, widths3
+from survey.analysis.flows import _SERVE, _enough, _push, _scratch, _undo, widths3
 
 
 @numba.njit(cache=True)
@@ -174,17 +174,12 @@ def repair(order, req, adj_start, adj_edge, tail, head, r, r_all, res, res_all, 
                 src = head[a] if side == 0 else tail[a]
                 dst = tail[a] if side == 0 else head[a]
                 up0, dn0 = rl[2 * a], rl[2 * a + 1]
-                rl[2 * a] = 0
-                rl[2 * a + 1] = 0
-                flow, nlog = _augment(src, dst, adj_start, adj_edge, tail, head, rl, min(p, room), max_visit,
-                                      stamp, mark, prev, queue, log, 0)
+                # the flow this move already has, pushed, so the path found carries one unit more
+                flow, nlog = _push(a, rl, side, min(p, room), adj_start, adj_edge, tail, head, max_visit, stamp, mark,
+                                   prev, queue, log)
                 found = _cheapest_path(src, dst, a, adj_start, adj_edge, tail, head, rl, r_all[layer], cost, sup,
                                        dist, dprev, heap_n, heap_d, dseen, dclock)
-                for j in range(nlog - 4, -1, -4):
-                    rl[log[j + 2]] = log[j + 3]
-                    rl[log[j]] = log[j + 1]
-                rl[2 * a] = up0
-                rl[2 * a + 1] = dn0
+                _undo(a, rl, log, nlog, up0, dn0)
                 if not found:
                     continue
                 added = 0
