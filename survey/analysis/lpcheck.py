@@ -12,12 +12,12 @@ between the objectives of a block, so each further bound is a warm start.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import highspy
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-
-from dataclasses import dataclass
 
 from survey.analysis.certify import Bounds
 from survey.analysis.engine import FIXED, OK
@@ -33,7 +33,6 @@ class Relations:
     rel: np.ndarray
     cell: np.ndarray
     coef: np.ndarray
-    n_rel: int
     of_cell: tuple          # (starts, member positions): the members of each cell
     of_rel: tuple           # (starts, member positions): the members of each relation
 
@@ -77,27 +76,24 @@ def indicator_relations(grid: Grid) -> Relations:
     coef += [np.ones(len(internal) * per, np.int8), -np.ones(len(child) * per, np.int8)]
     r += len(internal) * per
     rel, cell = np.concatenate(rel), np.concatenate(cell)
-    return Relations(rel, cell, np.concatenate(coef).astype(np.float64), r,
-                     _index(cell, n * per), _index(rel, r))
+    return Relations(rel, cell, np.concatenate(coef).astype(np.float64), _index(cell, n * per), _index(rel, r))
 
 
 def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndarray, targets: np.ndarray,
-              p: int, rels: Relations | None = None, need: np.ndarray | None = None,
-              top: float | None = None) -> np.ndarray:
+              p: int, rels: Relations | None = None, need: np.ndarray | None = None) -> np.ndarray:
     """Exact widths (base, count, complement), each capped at p, of target cells of indicator
     k (indices node * per + local column), with `unknown` (bool, n * per) the cells free to
     move. With `need` ((n_targets, 3) required widths) a quantity needing nothing is not
     solved, and one whose maximum alone clears its need is not minimised (the width is then
-    reported as the need). `top`: the bound put on bases with none (four times the
-    indicator's largest base unless given). Returns an (n_targets, 3) int array.
+    reported as the need). A target that is not an unknown is held at its value: width 0.
+    Returns an (n_targets, 3) int array.
 
     Only the unknowns' relations are read: the system is built from them and the cells
     they hold at their true values, never from the whole table."""
     per = grid.layout.per_ind
     rels = rels if rels is not None else indicator_relations(grid)
     rel, cell, coef = rels.rel, rels.cell, rels.coef
-    if top is None:
-        top = float(max(1.0, x[:, k * per:(k + 1) * per].max(initial=0))) * 4
+    top = float(max(1.0, x[:, k * per:(k + 1) * per].max(initial=0))) * 4     # a bound for bases with none
 
     def at(cells, a):                    # values of one indicator's cells in a grid array
         return a[cells // per, k * per + cells % per]
@@ -214,7 +210,6 @@ def subtree_unknowns(grid: Grid, k: int, status, nodes: np.ndarray, columns: np.
     `climb` stops at most that many levels up: the suppressed cells above are then held at
     their true values too, a stronger attacker, so a width found is still a proof."""
     per = grid.layout.per_ind
-    parent = grid.tree.parent
     keep = np.ones(per, bool) if columns is None else np.isin(np.arange(per), columns)
     sup = _free(status[:, k * per:(k + 1) * per]) & keep[None, :]
     if top is None:                              # (the caller's `neighbourhood_tops` for these nodes)

@@ -6,7 +6,6 @@ writes), so the two can never differ.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
