@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths
-from survey.analysis.engine import OK, PRIMARY, SECONDARY
+from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, rooms
+from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import make_grid
-from survey.analysis.routes import route_moves, route_widths, sibling_segments
+from survey.analysis.routes import _room, route_moves, route_widths, sibling_segments
 from tests.unit.analysis.test_certificates import N, exact_intervals, patterns
 from tests.unit.analysis.test_shifts import _pcn
 
@@ -71,3 +71,21 @@ def test_sibling_segments_group_leaves_by_parent(small_dims):
     grid, *_ = _three_practices(small_dims)
     starts, leaves = sibling_segments(grid)
     assert starts.tolist() == [0, 3] and sorted(leaves.tolist()) == [3, 4, 5]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 40), st.sampled_from([OK, PRIMARY, SECONDARY, FIXED]),
+       st.integers(5, 15), st.booleans())
+def test_a_cells_room_in_the_search_is_certify_rooms(x, y, status, min_cell, count_rule):
+    """routes._room works out one cell's rooms inside the search; they are certify.rooms'
+    (a swap: the count rises as far as the complement can fall, and falls as far as itself)."""
+    y = min(x, y)
+    bounds = Bounds(min_cell, count_rule)
+    xa, sa = np.array([x]), np.array([status], np.int8)
+    for layer, v in ((0, y), (1, x - y)):
+        up, dn = rooms(xa, np.array([v]), sa, bounds)
+        assert _room(x, y, status, layer, True, min_cell, count_rule) == up[0]
+        assert _room(x, y, status, layer, False, min_cell, count_rule) == dn[0]
+    published = status == OK
+    assert _room(x, y, status, 2, True, min_cell, count_rule) == (-1 if published else x - y)
+    assert _room(x, y, status, 2, False, min_cell, count_rule) == (-1 if published else y)
