@@ -9,7 +9,7 @@ import numpy as np
 import openpyxl
 import pytest
 
-from survey.analysis import suppress
+from survey.analysis import lpaudit
 from survey.releases.build import build_wave_release, params_from_config
 from tests.conftest import app_with_schema, base_test_config
 from tests.releases_helpers import (TODAY, add_random_responses, make_orgs, make_staff_user, make_wave,
@@ -19,7 +19,7 @@ from tests.releases_helpers import (TODAY, add_random_responses, make_orgs, make
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, database_url):
     cfg = base_test_config(tmp_path_factory.mktemp("withheld"), database_url, RATELIMIT_STAFF_LOGIN="1000/minute")
-    real = suppress.exact_check
+    real = lpaudit.exact_check
 
     def exact_check(grid, x, y, status, *args, **kw):
         # as if one suppressed WRES 7 group of the ethnicity table could not be protected
@@ -36,7 +36,7 @@ def world(tmp_path_factory, database_url):
         add_random_responses(db, wave, [orgs[c] for c in ("A1", "A2", "A3", "B1", "B2")], [30, 22, 6, 45, 14], seed=7)
         db.commit()
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(suppress, "exact_check", exact_check)
+            mp.setattr(lpaudit, "exact_check", exact_check)
             build_wave_release(db, wave, params_from_config(app.config), today=TODAY)
         db.commit()
         client = app.test_client()

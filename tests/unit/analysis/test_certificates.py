@@ -19,7 +19,9 @@ from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, requ
 from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import make_grid
 from survey.analysis.structure import make_layout, org_tree, rollup_matrix
-from survey.analysis.suppress import MAX_VISIT, _capacities, exact_check, row_pass
+from survey.analysis.groups import MAX_VISIT, _capacities
+from survey.analysis.lpaudit import exact_check
+from survey.analysis.suppress import row_pass
 
 N = 5          # minimum cell for these small worlds
 

@@ -126,13 +126,13 @@ def test_monotone_rebuild_after_late_responses(inds, small_dims, rel):
 
 def _failing(monkeypatch, pick):
     """Make the audit leave the cells `pick(grid, status)` returns unproven, as a table too
-    thin to protect would (survey.analysis.suppress.exact_check)."""
-    from survey.analysis import suppress
-    real = suppress.exact_check
+    thin to protect would (survey.analysis.lpaudit.exact_check)."""
+    from survey.analysis import lpaudit
+    real = lpaudit.exact_check
 
     def exact_check(grid, x, y, status, *args, **kw):
         return real(grid, x, y, status, *args, **kw) | pick(grid, status)
-    monkeypatch.setattr(suppress, "exact_check", exact_check)
+    monkeypatch.setattr(lpaudit, "exact_check", exact_check)
 
 
 def _cell(grid, status, ind, dim):

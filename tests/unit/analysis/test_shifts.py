@@ -13,7 +13,7 @@ from survey.analysis.certify import Bounds
 from survey.analysis.engine import OK, PRIMARY, SECONDARY
 from survey.analysis.grid import make_grid
 from survey.analysis.structure import make_layout, org_tree
-from survey.analysis.suppress import MAX_VISIT, _capacities
+from survey.analysis.groups import MAX_VISIT, _capacities
 from tests.unit.analysis.test_certificates import N, exact_intervals, patterns
 
 P = 2
