@@ -122,7 +122,7 @@ def baseline(url: str, indicators, dimensions, repeat: int = 1, between=None) ->
     from sqlalchemy import create_engine
     from sqlalchemy.dialects import postgresql
     from survey.models.responses import DEMOGRAPHIC_COLUMNS
-    from survey.releases.aggregate import predicate_sql
+    from survey.releases.coding import predicate_sql
 
     engine = create_engine(url)
     with engine.connect() as conn:

@@ -8,7 +8,8 @@ import pytest
 
 from survey.analysis import ReleaseParams, finest_cells, load_dimensions, load_indicators
 from survey.models.responses import DEMOGRAPHIC_COLUMNS
-from survey.releases.aggregate import AggregationError, predicate_sql, profile_counts
+from survey.releases.aggregate import profile_counts
+from survey.releases.coding import AggregationError, predicate_sql
 from survey.releases.comments import Node, shown_organisations
 from survey.releases.frames import frame_from_bytes, frame_to_bytes
 from survey.releases.rates import protect_rates
@@ -315,10 +316,10 @@ def test_partitioned_frame_is_the_single_query_frame(db, mixed):
 
 def test_answer_digits_over_several_integers(db, mixed, monkeypatch):
     """More answer digits than one 64-bit integer holds: they spread over several."""
-    from survey.releases import aggregate
-    monkeypatch.setattr(aggregate, "PACK_LIMIT", 40)
+    from survey.releases import aggregate, coding
+    monkeypatch.setattr(coding, "PACK_LIMIT", 40)
     preds, _ = aggregate._distinct_predicates(INDS)
-    assert aggregate.AnswerCoder.from_predicates(preds).n_parts > 5
+    assert coding.AnswerCoder.from_predicates(preds).n_parts > 5
     for wave in mixed:
         for n in (1, 2):
             got = profile_counts(db, wave.id, INDS, DIMS, partitions=n)
