@@ -7,8 +7,9 @@ The system is one indicator's whole table (every column, every organisation) wit
 and column relations. The caller names the unknowns; every other cell is held at its true
 value, which can only narrow the intervals found, so a width found is a proof. Unknowns are
 the bases x and counts y of those cells; the attacker knows every relation, 0 <= y <= x and
-the status bounds on x. Unknowns are split into connected blocks; HiGHS keeps its basis
-between the objectives of a block, so each further bound is a warm start.
+the status bounds on x. Unknowns are split into connected blocks; each block's first basis
+comes by crossover from the true values (a feasible point) and HiGHS keeps its basis
+between the objectives of the block, so every bound is a warm start.
 """
 from __future__ import annotations
 
@@ -132,6 +133,7 @@ def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndar
         h = highs_model(M, np.r_[lower[vars_], np.zeros(kk)], np.r_[upper[vars_], upper[vars_]],
                         np.r_[rhs, np.full(kk, -highspy.kHighsInf)], np.r_[rhs, np.zeros(kk)])
         idx = np.arange(2 * kk, dtype=np.int32)
+        _start_at(h, np.r_[X[vars_], Y[vars_]], np.r_[rhs, Y[vars_] - X[vars_]])
         # every optimum is a feasible point: the spread of base, count and complement over
         # the points found so far (the truth among them) is a proven part of each interval
         px, py = X[vars_].copy(), Y[vars_].copy()
@@ -173,6 +175,26 @@ def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndar
                 width = ends[0] - ends[1]
                 out[ti, q] = p if not np.isfinite(width) else min(p, int(np.floor(width + 1e-7)))
     return out
+
+
+def _start_at(h, col_value, row_value) -> None:
+    """Give HiGHS its first basis by crossover from a feasible point, the truth, so that
+    even the first objective is a warm start. On the national release's first exact check
+    that took the LPs from 25 to 20 s: a cold dual simplex from the slack basis took about
+    110 ms for each LP of 5,000-20,000 columns. Where crossover fails the first solve is
+    cold, as without it."""
+    h.setOptionValue("simplex_iteration_limit", 0)
+    h.run()                                     # HiGHS's crossover needs a model that has run
+    h.setOptionValue("simplex_iteration_limit", _NO_LIMIT)
+    start = highspy.HighsSolution()
+    start.col_value, start.row_value = col_value, row_value
+    start.value_valid = True
+    if h.crossover(start) == highspy.HighsStatus.kOk and h.getBasis().valid:
+        h.setOptionValue("simplex_strategy", 4)    # as `_run` after a first solve
+        h.setOptionValue("presolve", "choose")
+
+
+_NO_LIMIT = 2**31 - 1
 
 
 def _free(status):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy.optimize import linprog
 
@@ -307,6 +308,32 @@ def test_the_lp_over_every_suppressed_cell_is_the_exact_attacker(small_dims, dat
     for (cell, ends), w in zip(((c, exact[c]) for c in cells), got):
         want = [min(2, int(np.floor(hi - lo + 1e-7))) for lo, hi in ends]
         assert list(w) == want, (cell, ends)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_lps_started_from_the_truth_reach_the_cold_optimum(data):
+    """lp_widths starts each LP by crossover from the true values (lpcheck._start_at): the
+    start takes (a valid basis), and the optimum from it is the optimum of a cold solve,
+    for a true point and for one off the system (which crossover must not trust)."""
+    from scipy import sparse
+    from survey.analysis.exact import _run, highs_model
+    rows, cols = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6))
+    truth = np.array(data.draw(st.lists(st.integers(0, 9), min_size=rows * cols, max_size=rows * cols)), float)
+    A = sparse.vstack([sparse.kron(sparse.identity(rows), np.ones((1, cols))),
+                       sparse.kron(np.ones((1, rows)), sparse.identity(cols))]).tocsr()
+    rhs = A @ truth
+    cost = np.array(data.draw(st.lists(st.integers(-3, 3), min_size=rows * cols, max_size=rows * cols)), float)
+    ends = []
+    for start in (None, truth, truth + data.draw(st.integers(1, 3))):
+        h = highs_model(A, np.zeros(rows * cols), np.full(rows * cols, 12.0), rhs, rhs)
+        if start is not None:
+            lpcheck._start_at(h, start, A @ start)
+            assert h.getBasis().valid
+        h.changeColsCost(rows * cols, np.arange(rows * cols, dtype=np.int32), cost)
+        _run(h)
+        ends.append(h.getInfo().objective_function_value)
+    assert ends[1] == pytest.approx(ends[0], abs=1e-6) and ends[2] == pytest.approx(ends[0], abs=1e-6)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
