@@ -328,8 +328,7 @@ def test_lps_started_from_the_truth_reach_the_cold_optimum(data):
     for start in (None, truth, truth + data.draw(st.integers(1, 3))):
         h = highs_model(A, np.zeros(rows * cols), np.full(rows * cols, 12.0), rhs, rhs)
         if start is not None:
-            lpcheck._start_at(h, start, A @ start)
-            assert h.getBasis().valid
+            assert lpcheck._start_at(h, start, A @ start) is not None and h.getBasis().valid
         h.changeColsCost(rows * cols, np.arange(rows * cols, dtype=np.int32), cost)
         _run(h)
         ends.append(h.getInfo().objective_function_value)
