@@ -172,15 +172,15 @@ def _widths(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, groups: boo
 
 
 def _others(a: np.ndarray, starts: np.ndarray | None = None, slot: np.ndarray | None = None) -> np.ndarray:
-    """Per entry, the sum of the other entries of its row, or with `starts` and `slot` (a
+    """Per entry, the sum of the other entries of its row (the last axis), or with `starts` and `slot` (a
     level's segments, survey.analysis.grid) of the other rows of its segment; infinite
     where any of those is. (In place where it can: at a national practice level each
     temporary is 34 MB, and these were the release's peak memory.)"""
     inf = np.isinf(a)
     finite = np.where(inf, 0.0, a)
     if starts is None:
-        total = finite.sum(1, keepdims=True) - finite
-        n_inf = inf.sum(1, keepdims=True, dtype=np.int32) - inf
+        total = finite.sum(-1, keepdims=True) - finite
+        n_inf = inf.sum(-1, keepdims=True, dtype=np.int32) - inf
     else:
         total = np.add.reduceat(finite, starts, axis=0)[slot]
         total -= finite
@@ -198,18 +198,24 @@ def value_ranges(grid: Grid, v, fixed, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     down: a cell lies within its parent's interval less what its siblings hold at most and
     at least; a group within its organisation's total less the other groups. The true
     range is inside it, so no suppression can make a cell's interval wider."""
-    lay = grid.layout
-    per = lay.per_ind
+    totals = grid.all_cols                     # each indicator's total column
     low = np.where(fixed, v, lo).astype(np.float64, copy=False)
     high = np.where(fixed, v, hi).astype(np.float64, copy=False)
 
     def rows(nodes):
+        # every indicator's table of a characteristic at once (nodes, indicators, groups),
+        # on a view of the nodes' rows where they are a block (each level is), else a copy
+        first, n = int(nodes.min()), len(nodes)
+        block = int(nodes.max()) - first + 1 == n
+        at = slice(first, first + n) if block else nodes
+        lo_n, hi_n = low[at], high[at]
+        lo_tot, hi_tot = lo_n[:, totals, None], hi_n[:, totals, None]
         for cols in grid.dim_cols:
-            for k in range(cols.shape[0]):
-                ix = np.ix_(nodes, cols[k])
-                gl, gh = low[ix], high[ix]
-                high[ix] = np.minimum(gh, high[nodes, k * per][:, None] - _others(gl))
-                low[ix] = np.maximum(gl, low[nodes, k * per][:, None] - _others(gh))
+            gl, gh = lo_n[:, cols], hi_n[:, cols]
+            hi_n[:, cols] = np.minimum(gh, hi_tot - _others(gl))
+            lo_n[:, cols] = np.maximum(gl, lo_tot - _others(gh))
+        if not block:
+            low[at], high[at] = lo_n, hi_n
 
     rows(np.flatnonzero(grid.tree.parent < 0))
     for lev in grid.levels:
