@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
 
-import pandas as pd
 import xlsxwriter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -69,27 +69,58 @@ def stored_workbook(session: Session, wave: Wave, release: Release, labels: Labe
     if data is not None:
         return data
     data = indicators_xlsx(session, wave, release, labels)
+    store_workbook(session, release, data)
+    return data
+
+
+def store_workbook(session: Session, release: Release, data: bytes) -> None:
+    """Keep a release's workbook (the caller commits)."""
     try:
         with session.begin_nested():
             session.add(ReleasePart(release_id=release.id, kind="xlsx", key="", data=data))
     except IntegrityError:
         pass            # two first downloads at once: the other stored the same workbook
-    return data
+
+
+@dataclass(frozen=True)
+class BookFacts:
+    """What the workbook says of its wave and release, read where the ORM objects live
+    (their session's thread), so that the workbook itself can be written anywhere."""
+    wave_name: str
+    survey_id: str
+    definition: SurveyDefinition | None
+    version: int
+    built: str
+    rule: str
+    hidden: dict                      # status -> "Not shown: why"
+    footnote: str
+    withheld: list
+
+    @classmethod
+    def of(cls, wave: Wave, release: Release, labels: Labels) -> "BookFacts":
+        return cls(wave.name, wave.survey_id, _definition(wave), release.version, release.built_at.date().isoformat(),
+                   rule_words(release),
+                   {st: suppression_words(st, release) for st in ("primary", "secondary")},
+                   f"* Not shown: {suppression_words('primary', release)}, or "
+                   f"{suppression_words('secondary', release)}. See the Notes sheet.",
+                   withheld_words(json.loads(release.audit_json or "{}"), labels))
 
 
 def indicators_xlsx(session: Session, wave: Wave, release: Release, labels: Labels | None = None) -> bytes:
     labels = labels or Labels.load()
     ids = release_indicators(release)
     tables = {iid: load_table(session, release, iid) for iid in ids}
+    return render_workbook(BookFacts.of(wave, release, labels), ids, tables, labels)
+
+
+def render_workbook(facts: BookFacts, ids: list[str], tables: dict, labels: Labels) -> bytes:
+    """The workbook from the release's tables (indicator -> frame): no session, no ORM."""
     counts: dict[str, int] = {}
     for t in tables.values():
         for lv, n in t["org_level"].astype(str).value_counts().items():
             counts[lv] = counts.get(lv, 0) + int(n)
     levels = _levels_that_fit(counts)
     left_out = [LEVEL_LABELS[lv] for lv in LEVEL_ORDER if counts.get(lv) and lv not in levels]
-    built = release.built_at.date().isoformat()
-    footnote = (f"* Not shown: {suppression_words('primary', release)}, or "
-                f"{suppression_words('secondary', release)}. See the Notes sheet.")
 
     buf = io.BytesIO()
     # constant_memory: each row goes to a temporary file as soon as the next one starts,
@@ -103,8 +134,8 @@ def indicators_xlsx(session: Session, wave: Wave, release: Release, labels: Labe
         fam = labels.indicators[iid].family if iid in labels.indicators else "Other"
         families.setdefault(fam, []).append(iid)
     for fam, fam_ids in families.items():
-        _family_sheets(wb, styles, fam, fam_ids, tables, levels, labels, release, wave, built, footnote, left_out)
-    _notes_sheet(wb, styles, wave, release, ids, labels, built, left_out)
+        _family_sheets(wb, styles, fam, fam_ids, tables, levels, labels, facts, left_out)
+    _notes_sheet(wb, styles, facts, ids, labels, left_out)
     wb.close()
     return buf.getvalue()
 
@@ -132,13 +163,13 @@ class _Sheet:
         return self.row - 1
 
 
-def _new_sheet(wb, styles, name, wave, release, built, fam, left_out) -> _Sheet:
+def _new_sheet(wb, styles, name, facts: BookFacts, fam, left_out) -> _Sheet:
     sheet = _Sheet(wb, name)
     for i, w in enumerate(WIDTHS):
         sheet.ws.set_column(i, i, w)
     sheet.ws.freeze_panes(4, 0)
-    sheet.append([f"{fam} indicators: {wave.name}"], styles.title)
-    note = f"Release version {release.version}, built {built}. * = not shown (see the foot of this sheet and the Notes sheet)."
+    sheet.append([f"{fam} indicators: {facts.wave_name}"], styles.title)
+    note = f"Release version {facts.version}, built {facts.built}. * = not shown (see the foot of this sheet and the Notes sheet)."
     if left_out:
         note += f" {', '.join(left_out)} results are in indicators.csv (too many rows for a workbook)."
     sheet.append([note])
@@ -147,11 +178,11 @@ def _new_sheet(wb, styles, name, wave, release, built, fam, left_out) -> _Sheet:
     return sheet
 
 
-def _family_sheets(wb, styles, fam, fam_ids, tables, levels, labels, release, wave, built, footnote, left_out):
-    sheet = _new_sheet(wb, styles, fam, wave, release, built, fam, left_out)
+def _family_sheets(wb, styles, fam, fam_ids, tables, levels, labels, facts: BookFacts, left_out):
+    sheet = _new_sheet(wb, styles, fam, facts, fam, left_out)
     rows_in_sheet, part = 0, 1
     dim_titles = {d: labels.dimension(d) for d in labels.dimensions}
-    hidden_words = {st: "Not shown: " + suppression_words(st, release) for st in ("primary", "secondary")}
+    hidden_words = {st: "Not shown: " + words for st, words in facts.hidden.items()}
     for iid in fam_ids:
         t = tables[iid]
         t = t[t["org_level"].astype(str).isin(levels)]
@@ -170,9 +201,9 @@ def _family_sheets(wb, styles, fam, fam_ids, tables, levels, labels, release, wa
         ws = sheet.ws
         for j in range(len(t)):
             if rows_in_sheet >= SHEET_ROWS:
-                sheet.append([footnote])
+                sheet.append([facts.footnote])
                 part += 1
-                sheet = _new_sheet(wb, styles, f"{fam} ({part})", wave, release, built, fam, left_out)
+                sheet = _new_sheet(wb, styles, f"{fam} ({part})", facts, fam, left_out)
                 ws = sheet.ws
                 rows_in_sheet = 0
             r = sheet.row
@@ -197,23 +228,23 @@ def _family_sheets(wb, styles, fam, fam_ids, tables, levels, labels, release, wa
                 ws.write_string(r, 11, hidden_words.get(status[j], "Not shown"))
             rows_in_sheet += 1
     sheet.append()
-    sheet.append([footnote])
+    sheet.append([facts.footnote])
 
 
-def _notes_sheet(wb, styles, wave, release, ids, labels, built, left_out):
+def _notes_sheet(wb, styles, facts: BookFacts, ids, labels, left_out):
     sheet = _Sheet(wb, "Notes")
     sheet.ws.set_column(0, 0, 28)
     sheet.ws.set_column(1, 1, 110)
-    definition = _definition(wave)
-    sheet.append([f"Notes: {wave.name}"], styles.title)
-    sheet.append(["Survey", wave.survey_id])
-    sheet.append(["Release", f"version {release.version}, built {built}"])
-    sheet.append(["Suppression rule", rule_words(release)])
-    sheet.append(["* (not shown)", f"{suppression_words('primary', release)}; or {suppression_words('secondary', release)}."])
+    definition = facts.definition
+    sheet.append([f"Notes: {facts.wave_name}"], styles.title)
+    sheet.append(["Survey", facts.survey_id])
+    sheet.append(["Release", f"version {facts.version}, built {facts.built}"])
+    sheet.append(["Suppression rule", facts.rule])
+    sheet.append(["* (not shown)", f"{facts.hidden['primary']}; or {facts.hidden['secondary']}."])
     sheet.append(["Percent", "Count divided by base, to 2 decimal places. 95% CI: Wilson score interval."])
     if left_out:
         sheet.append(["Levels not in this workbook", ", ".join(left_out) + ": see indicators.csv."])
-    for what in withheld_words(json.loads(release.audit_json or "{}"), labels):
+    for what in facts.withheld:
         sheet.append(["Not in this release", f"{what}: some of its small numbers could not be protected."])
     sheet.append()
     sheet.append(["Indicator definitions"], styles.bold)
