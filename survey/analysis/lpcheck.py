@@ -193,7 +193,11 @@ def _start_at(h, col_value, row_value):
     start = highspy.HighsSolution()
     start.col_value, start.row_value = col_value, row_value
     start.value_valid = True
-    if h.crossover(start) != highspy.HighsStatus.kOk or not h.getBasis().valid:
+    try:
+        taken = h.crossover(start) == highspy.HighsStatus.kOk and h.getBasis().valid
+    except (AttributeError, TypeError):         # a highspy without crossover from a solution
+        taken = False
+    if not taken:
         return None
     h.setOptionValue("simplex_strategy", 4)        # as `_run` after a first solve
     h.setOptionValue("presolve", "choose")
