@@ -172,9 +172,9 @@ def _widths(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, groups: boo
 
 
 def _others(a: np.ndarray, starts: np.ndarray | None = None, slot: np.ndarray | None = None) -> np.ndarray:
-    """Per entry, the sum of the other entries of its row (the last axis), or with `starts` and `slot` (a
-    level's segments, survey.analysis.grid) of the other rows of its segment; infinite
-    where any of those is. (In place where it can: at a national practice level each
+    """Per entry, the sum of the other entries of its row (along the last axis), or with
+    `starts` and `slot` (a level's segments, survey.analysis.grid) of the other rows of its
+    segment; infinite where any of those is. (In place where it can: at a national practice level each
     temporary is 34 MB, and these were the release's peak memory.)"""
     inf = np.isinf(a)
     finite = np.where(inf, 0.0, a)
