@@ -18,8 +18,8 @@
    under suppressed totals by respondents moved to sibling leaves along routes through
    other groups and leaves (survey.analysis.routes); the rest go to linear programming
    over a neighbourhood of each cell (survey.analysis.lpaudit). A cell still short there,
-   or whose LP would be too wide, has the columns above it freed (`open_parents`) and 2-5 run again; a cell left unproven after that
-   stops the release.
+   or whose LP would be too wide, has the columns above it freed (`open_parents`) and 2-5
+   run again; a cell left unproven after that stops the release.
 
 Certificates, M2 widths and LP proofs stay valid when more is suppressed (a proof uses
 only suppressed cells' rooms or holds the rest at their true values), so each round keeps
