@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -137,14 +139,22 @@ def _store(session: Session, release: Release, table: pd.DataFrame, gaps: pd.Dat
            pattern: pd.DataFrame, rates: pd.DataFrame) -> None:
     ind = table["indicator"]
     codes = ind.cat.codes.to_numpy()
-    parts = []
-    for k, iid in enumerate(ind.cat.categories):
+
+    def encoded(k: int) -> bytes | None:
         rows = np.flatnonzero(codes == k)
         if len(rows) == 0:
-            continue
+            return None
         part = table.iloc[rows].reset_index(drop=True)
         part["indicator"] = part["indicator"].cat.remove_unused_categories()
-        parts.append(ReleasePart(release_id=release.id, kind="table", key=str(iid), data=frame_to_bytes(part)))
+        return frame_to_bytes(part)
+
+    # zlib releases the interpreter while it compresses, most of the packing's time: two
+    # tables at a time took the national release's 15 from 1.5 to 0.9 s (and only two of
+    # the tables' copies are alive at once)
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        blobs = list(pool.map(encoded, range(len(ind.cat.categories))))
+    parts = [ReleasePart(release_id=release.id, kind="table", key=str(iid), data=blob)
+             for iid, blob in zip(ind.cat.categories, blobs) if blob is not None]
     parts.append(ReleasePart(release_id=release.id, kind="gaps", key="", data=frame_to_bytes(gaps.astype(
         {c: object for c in ("indicator", "org_level", "org_code", "dimension", "group_a", "group_b")}))))
     parts.append(ReleasePart(release_id=release.id, kind="pattern", key="", data=frame_to_bytes(pattern)))
