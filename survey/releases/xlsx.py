@@ -84,15 +84,15 @@ def store_workbook(session: Session, release: Release, data: bytes) -> None:
 
 @dataclass(frozen=True)
 class BookFacts:
-    """What the workbook says of its wave and release, read where the ORM objects live
-    (their session's thread), so that the workbook itself can be written anywhere."""
+    """What the workbook says of its wave and release, read from the ORM objects up front
+    so that `render_workbook` needs no session."""
     wave_name: str
     survey_id: str
     definition: SurveyDefinition | None
     version: int
     built: str
     rule: str
-    hidden: dict                      # status -> "Not shown: why"
+    hidden: dict                      # status ("primary", "secondary") -> why hidden, in words
     footnote: str
     withheld: list
 
