@@ -205,6 +205,12 @@ def _run(h: "highspy.Highs") -> None:
     """Solve for the current costs; every later solve goes on from the basis found, with
     the primal simplex (see `_quiet_highs`)."""
     h.run()
+    warm(h)
+
+
+def warm(h: "highspy.Highs") -> None:
+    """From now on, go on from the basis HiGHS holds with the primal simplex: only the
+    costs change between solves, so that basis stays primal feasible."""
     h.setOptionValue("simplex_strategy", 4)
     h.setOptionValue("presolve", "choose")
 

@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 
 from survey.analysis.certify import Bounds
 from survey.analysis.engine import FIXED, OK
-from survey.analysis.exact import _run, highs_model
+from survey.analysis.exact import _run, highs_model, warm
 from survey.analysis.grid import Grid
 
 
@@ -199,8 +199,7 @@ def _start_at(h, col_value, row_value):
         taken = False
     if not taken:
         return None
-    h.setOptionValue("simplex_strategy", 4)        # as `_run` after a first solve
-    h.setOptionValue("presolve", "choose")
+    warm(h)
     return h.getBasis()
 
 

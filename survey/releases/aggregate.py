@@ -13,6 +13,8 @@ pattern and counts them:
 Both are mixed-radix integers, one digit per column (survey.releases.coding says how);
 every predicate is then a function of the answer digits, which numpy evaluates once per
 distinct pattern, and a profile's per-indicator base and count are one sparse product.
+`OFFSET 0` stops SQLite flattening the subquery, which would otherwise evaluate the
+expressions again for the grouping.
 
 A big wave (PARTITION_MIN_RESPONSES or more) is split into PARTITIONS ranges of
 organisations (balanced by invitations) and each range's GROUP BY runs on its own

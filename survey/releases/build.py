@@ -30,6 +30,9 @@ from survey.releases.aggregate import profile_counts
 from survey.releases.frames import frame_from_bytes, frame_to_bytes
 from survey.releases.rates import response_rates
 
+# threads for work that lets go of the interpreter (compressing, numpy): 2 cores in production
+WORKERS = min(2, os.cpu_count() or 1)
+
 
 class ReleaseError(Exception):
     """A release cannot be built or read; the message says what to do."""
@@ -151,7 +154,7 @@ def _store(session: Session, release: Release, table: pd.DataFrame, gaps: pd.Dat
     # zlib releases the interpreter while it compresses, most of the packing's time: two
     # tables at a time took the national release's 15 from 1.5 to 0.9 s (and only two of
     # the tables' copies are alive at once)
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         blobs = list(pool.map(encoded, range(len(ind.cat.categories))))
     parts = [ReleasePart(release_id=release.id, kind="table", key=str(iid), data=blob)
              for iid, blob in zip(ind.cat.categories, blobs) if blob is not None]

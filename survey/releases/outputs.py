@@ -6,7 +6,6 @@ writes), so the two can never differ.
 """
 from __future__ import annotations
 
-import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from survey.analysis import load_benchmarks, load_dimensions, load_indicators
 from survey.models import Wave
 from survey.models.releases import Release
-from survey.releases.build import load_part, load_table, part_bytes, release_indicators
+from survey.releases.build import WORKERS, load_part, load_table, release_indicators
 
 CSV_COLUMNS = ["wave", "indicator", "org_level", "org_code", "org_name", "dimension", "group", "base",
                "count", "percent", "ci_low", "ci_high", "status"]
@@ -219,7 +218,7 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
     Each table is read once, for the CSV, its chart and (unless one is kept with the
     release already) the workbook: at national scale a reading of them all takes 1.2 s."""
     from survey.releases.charts import indicator_chart
-    from survey.releases.xlsx import BookFacts, render_workbook, store_workbook
+    from survey.releases.xlsx import stored_workbook
 
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = Labels.load()
@@ -232,7 +231,7 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
     # the tables' CSV text on two threads (numpy lets go of the interpreter for most of it:
     # the national release's 5.5 million rows took 3.4 s on one, 2.0 s on two), written in
     # order, at most three tables' text held at once; the charts meanwhile on this one
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool, csv_path.open("wb") as fh:
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool, csv_path.open("wb") as fh:
         fh.write(CSV_HEADER)
         pending: deque = deque()
         for iid in ids:
@@ -245,12 +244,9 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
                 fh.write(pending.popleft().result())
         while pending:
             fh.write(pending.popleft().result())
-    book = part_bytes(release, "xlsx")
-    if book is None:
-        book = render_workbook(BookFacts.of(wave, release, labels), ids, tables, labels)
-        store_workbook(session, release, book)
     written = [csv_path]
-    for name, data in (("indicators.xlsx", book), ("response_rates.csv", rates_csv(wave, release))):
+    for name, data in (("indicators.xlsx", stored_workbook(session, wave, release, labels, tables)),
+                       ("response_rates.csv", rates_csv(wave, release))):
         path = out_dir / name
         path.write_bytes(data)
         written.append(path)

@@ -60,26 +60,23 @@ def _levels_that_fit(counts: dict[str, int]) -> list[str]:
     return levels
 
 
-def stored_workbook(session: Session, wave: Wave, release: Release, labels: Labels | None = None) -> bytes:
+def stored_workbook(session: Session, wave: Wave, release: Release, labels: Labels | None = None,
+                    tables: dict | None = None) -> bytes:
     """indicators.xlsx of a frozen release, written once and kept with it (a release part of
     kind `xlsx`): writing a regional workbook takes several seconds, too long to
     repeat for every download. The first download (or the report command) writes it; the
-    caller commits. A rebuilt release is a new version with parts of its own."""
+    caller commits. A rebuilt release is a new version with parts of its own. `tables`
+    (indicator -> frame): the release's tables if the caller has read them already."""
     data = part_bytes(release, "xlsx")
     if data is not None:
         return data
-    data = indicators_xlsx(session, wave, release, labels)
-    store_workbook(session, release, data)
-    return data
-
-
-def store_workbook(session: Session, release: Release, data: bytes) -> None:
-    """Keep a release's workbook (the caller commits)."""
+    data = indicators_xlsx(session, wave, release, labels, tables)
     try:
         with session.begin_nested():
             session.add(ReleasePart(release_id=release.id, kind="xlsx", key="", data=data))
     except IntegrityError:
         pass            # two first downloads at once: the other stored the same workbook
+    return data
 
 
 @dataclass(frozen=True)
@@ -106,10 +103,12 @@ class BookFacts:
                    withheld_words(json.loads(release.audit_json or "{}"), labels))
 
 
-def indicators_xlsx(session: Session, wave: Wave, release: Release, labels: Labels | None = None) -> bytes:
+def indicators_xlsx(session: Session, wave: Wave, release: Release, labels: Labels | None = None,
+                    tables: dict | None = None) -> bytes:
     labels = labels or Labels.load()
     ids = release_indicators(release)
-    tables = {iid: load_table(session, release, iid) for iid in ids}
+    if tables is None:
+        tables = {iid: load_table(session, release, iid) for iid in ids}
     return render_workbook(BookFacts.of(wave, release, labels), ids, tables, labels)
 
 
