@@ -218,7 +218,7 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
     Each table is read once, for the CSV, its chart and (unless one is kept with the
     release already) the workbook: at national scale a reading of them all takes 1.2 s."""
     from survey.releases.charts import indicator_chart
-    from survey.releases.xlsx import stored_workbook
+    from survey.releases.xlsx import workbook_task
 
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = Labels.load()
@@ -226,6 +226,7 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
     charts.mkdir(exist_ok=True)
     ids = release_indicators(release)
     tables = {iid: load_table(session, release, iid) for iid in ids}
+    workbook = workbook_task(session, wave, release, labels, tables)     # a big one in a child process, meanwhile
     csv_path = out_dir / "indicators.csv"
     chart_paths = []
     # the tables' CSV text on two threads (numpy lets go of the interpreter for most of it:
@@ -245,7 +246,7 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
         while pending:
             fh.write(pending.popleft().result())
     written = [csv_path]
-    for name, data in (("indicators.xlsx", stored_workbook(session, wave, release, labels, tables)),
+    for name, data in (("indicators.xlsx", workbook()),
                        ("response_rates.csv", rates_csv(wave, release))):
         path = out_dir / name
         path.write_bytes(data)

@@ -5,14 +5,24 @@ with each indicator's definition in words, the suppression rule and the build da
 Hidden cells show `*` and the status column says why in words; a footnote repeats it.
 A workbook is for reading: when a release is too big for one (national scale), the
 finest organisation levels are left to indicators.csv and the workbook says so.
+
+This module decides what the workbook says (`plan_workbook`) and keeps it with the release;
+survey.releases.workbook writes it, in a child process when it is big (`workbook_task`).
 """
 from __future__ import annotations
 
-import io
 import json
+import logging
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-import xlsxwriter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,12 +33,12 @@ from survey.releases.build import load_table, part_bytes, release_indicators
 from survey.releases.outputs import (
     LEVEL_LABELS, LEVEL_ORDER, Labels, benchmarks_for, rule_words, suppression_words, withheld_words,
 )
+from survey.releases.workbook import Block, BookPlan, FamilySheet, render
+
+log = logging.getLogger(__name__)
 
 MAX_ROWS = 150_000           # cells in the workbook, all sheets together (XlsxWriter writes ~16k rows a second)
-SHEET_ROWS = 1_000_000       # Excel allows 1,048,576 rows per sheet
-HEADERS = ["Indicator", "Level", "Organisation code", "Organisation", "Characteristic", "Group",
-           "Base", "Count", "Percent", "95% CI low", "95% CI high", "Status"]
-WIDTHS = [10, 11, 14, 30, 26, 26, 8, 8, 9, 11, 11, 44]
+CHILD_ROWS = 40_000          # a workbook this big is written in a child process beside the caller's other work
 
 
 
@@ -67,10 +77,84 @@ def stored_workbook(session: Session, wave: Wave, release: Release, labels: Labe
     repeat for every download. The first download (or the report command) writes it; the
     caller commits. A rebuilt release is a new version with parts of its own. `tables`
     (indicator -> frame): the release's tables if the caller has read them already."""
+    return workbook_task(session, wave, release, labels, tables, beside=False)()
+
+
+def workbook_task(session: Session, wave: Wave, release: Release, labels: Labels | None = None,
+                  tables: dict | None = None, *, beside: bool = True) -> Callable[[], bytes]:
+    """Start the release's indicators.xlsx (see stored_workbook); the function returned
+    waits for it, keeps it with the release (the caller commits) and returns its bytes.
+    With `beside`, a workbook of CHILD_ROWS rows or more is written by a child process, so
+    that the caller can write its other files meanwhile (XlsxWriter holds the interpreter:
+    a thread would wait); if the child cannot start or breaks, the workbook is written here."""
     data = part_bytes(release, "xlsx")
     if data is not None:
-        return data
-    data = indicators_xlsx(session, wave, release, labels, tables)
+        return lambda: data
+    labels = labels or Labels.load()
+    ids = release_indicators(release)
+    if tables is None:
+        tables = {iid: load_table(session, release, iid) for iid in ids}
+    facts = BookFacts.of(wave, release, labels)
+    if not beside:
+        return lambda: _keep(session, release, render_workbook(facts, ids, tables, labels))
+    plan = plan_workbook(facts, ids, tables, labels)
+    if plan.rows() < CHILD_ROWS:
+        return lambda: _keep(session, release, render(plan))
+    try:
+        child = _Child(plan)
+    except OSError as exc:
+        log.warning("indicators.xlsx could not start in a child process (%s): writing it here", exc)
+        return lambda: _keep(session, release, render(plan))
+
+    def finish() -> bytes:
+        data = child.result()
+        return _keep(session, release, render(plan) if data is None else data)
+    return finish
+
+
+class _Child:
+    """`python -m survey.releases.workbook` writing a plan. A plain child process, not
+    multiprocessing's: that would import the caller's main script again in the child."""
+
+    def __init__(self, plan: BookPlan):
+        self.rows = plan.rows()
+        self.dir = Path(tempfile.mkdtemp(prefix="survey-xlsx-"))        # only this user can read it
+        try:
+            with (self.dir / "plan.pickle").open("wb") as fh:
+                pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            # the survey package this process runs, wherever it was imported from
+            here = str(Path(__file__).resolve().parents[2])
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "survey.releases.workbook", str(self.dir / "plan.pickle"),
+                 str(self.dir / "indicators.xlsx")],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+
+    def result(self) -> bytes | None:
+        """The workbook's bytes, or None (logged) if the child failed."""
+        try:
+            out, err = self.proc.communicate()
+            if self.proc.returncode != 0:
+                last = (err.strip().splitlines() or ["no message"])[-1]
+                log.warning("indicators.xlsx could not be written in a child process (exit %s: %s): writing it here",
+                            self.proc.returncode, last)
+                return None
+            data = (self.dir / "indicators.xlsx").read_bytes()
+            peak = float(out) if out.strip() else None
+            log.info("indicators.xlsx: %d rows written by a child process (peak %s MB)", self.rows,
+                     "unknown" if peak is None else f"{peak:.0f}", extra={"child_peak_mb": peak})
+            return data
+        except (OSError, ValueError) as exc:
+            log.warning("indicators.xlsx could not be read from its child process (%s): writing it here", exc)
+            return None
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _keep(session: Session, release: Release, data: bytes) -> bytes:
     try:
         with session.begin_nested():
             session.add(ReleasePart(release_id=release.id, kind="xlsx", key="", data=data))
@@ -114,152 +198,84 @@ def indicators_xlsx(session: Session, wave: Wave, release: Release, labels: Labe
 
 def render_workbook(facts: BookFacts, ids: list[str], tables: dict, labels: Labels) -> bytes:
     """The workbook from the release's tables (indicator -> frame): no session, no ORM."""
+    return render(plan_workbook(facts, ids, tables, labels))
+
+
+def plan_workbook(facts: BookFacts, ids: list[str], tables: dict, labels: Labels) -> BookPlan:
+    """What the workbook says, sheet by sheet, as plain lists (survey.releases.workbook
+    writes it)."""
     counts: dict[str, int] = {}
     for t in tables.values():
         for lv, n in t["org_level"].astype(str).value_counts().items():
             counts[lv] = counts.get(lv, 0) + int(n)
     levels = _levels_that_fit(counts)
     left_out = [LEVEL_LABELS[lv] for lv in LEVEL_ORDER if counts.get(lv) and lv not in levels]
-
-    buf = io.BytesIO()
-    # constant_memory: each row goes to a temporary file as soon as the next one starts,
-    # so a workbook of 150,000 rows never sits in memory as cell objects. Text stays text:
-    # an organisation named "=HYPERLINK(...)" must not become a formula or a link.
-    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "strings_to_numbers": False})
-    styles = _Styles(wb)
-    families: dict[str, list[str]] = {}
-    for iid in ids:
-        fam = labels.indicators[iid].family if iid in labels.indicators else "Other"
-        families.setdefault(fam, []).append(iid)
-    for fam, fam_ids in families.items():
-        _family_sheets(wb, styles, fam, fam_ids, tables, levels, labels, facts, left_out)
-    _notes_sheet(wb, styles, facts, ids, labels, left_out)
-    wb.close()
-    return buf.getvalue()
-
-
-class _Styles:
-    def __init__(self, wb):
-        self.title = wb.add_format({"bold": True, "font_size": 14})
-        self.bold = wb.add_format({"bold": True})
-        self.head = wb.add_format({"bold": True, "bg_color": "#E8EDEE", "pattern": 1, "text_wrap": True,
-                                   "valign": "top"})
-        self.number = wb.add_format({"num_format": "0.00"})
-
-
-class _Sheet:
-    """A worksheet written row after row (XlsxWriter's constant_memory mode needs that)."""
-
-    def __init__(self, wb, name: str):
-        self.ws = wb.add_worksheet(name[:31])
-        self.row = 0
-
-    def append(self, values=(), fmt=None) -> int:
-        if values:
-            self.ws.write_row(self.row, 0, list(values), fmt)
-        self.row += 1
-        return self.row - 1
-
-
-def _new_sheet(wb, styles, name, facts: BookFacts, fam, left_out) -> _Sheet:
-    sheet = _Sheet(wb, name)
-    for i, w in enumerate(WIDTHS):
-        sheet.ws.set_column(i, i, w)
-    sheet.ws.freeze_panes(4, 0)
-    sheet.append([f"{fam} indicators: {facts.wave_name}"], styles.title)
-    note = f"Release version {facts.version}, built {facts.built}. * = not shown (see the foot of this sheet and the Notes sheet)."
+    note = (f"Release version {facts.version}, built {facts.built}. "
+            "* = not shown (see the foot of this sheet and the Notes sheet).")
     if left_out:
         note += f" {', '.join(left_out)} results are in indicators.csv (too many rows for a workbook)."
-    sheet.append([note])
-    sheet.append()
-    sheet.append(HEADERS, styles.head)
-    return sheet
+    families: dict[str, FamilySheet] = {}
+    for iid in ids:
+        fam = labels.indicators[iid].family if iid in labels.indicators else "Other"
+        if fam not in families:
+            families[fam] = FamilySheet(fam, f"{fam} indicators: {facts.wave_name}", note, facts.footnote)
+        families[fam].blocks.append(_block(iid, tables[iid], levels, labels, facts))
+    plan = BookPlan(list(families.values()), f"Notes: {facts.wave_name}", [])
+    _notes(plan, facts, ids, labels, left_out)
+    return plan
 
 
-def _family_sheets(wb, styles, fam, fam_ids, tables, levels, labels, facts: BookFacts, left_out):
-    sheet = _new_sheet(wb, styles, fam, facts, fam, left_out)
-    rows_in_sheet, part = 0, 1
+def _block(iid: str, t, levels: list[str], labels: Labels, facts: BookFacts) -> Block:
+    t = t[t["org_level"].astype(str).isin(levels)]
+    rank = t["org_level"].astype(str).map({lv: i for i, lv in enumerate(LEVEL_ORDER)})
+    t = t.assign(_r=rank.to_numpy()).sort_values(["_r", "org_code"], kind="stable")
     dim_titles = {d: labels.dimension(d) for d in labels.dimensions}
-    hidden_words = {st: "Not shown: " + words for st, words in facts.hidden.items()}
-    for iid in fam_ids:
-        t = tables[iid]
-        t = t[t["org_level"].astype(str).isin(levels)]
-        rank = t["org_level"].astype(str).map({lv: i for i, lv in enumerate(LEVEL_ORDER)})
-        t = t.assign(_r=rank.to_numpy()).sort_values(["_r", "org_code"], kind="stable")
-        sheet.append()
-        sheet.append([f"{iid}: {labels.indicator(iid)}"], styles.bold)
-        # whole columns to plain lists once, not a tuple per row
-        level = [LEVEL_LABELS.get(v, v) for v in t["org_level"].astype(str).tolist()]
-        code, name = t["org_code"].astype(str).tolist(), t["org_name"].astype(str).tolist()
-        dim = [dim_titles.get(v, v) for v in t["dimension"].astype(str).tolist()]
-        group, status = t["group"].astype(str).tolist(), t["status"].astype(str).tolist()
-        base = t["base"].to_numpy(dtype=float, na_value=0).astype(int).tolist()
-        count = t["count"].to_numpy(dtype=float, na_value=0).astype(int).tolist()
-        pct, low, high = (t[c].to_numpy(dtype=float).tolist() for c in ("percent", "ci_low", "ci_high"))
-        ws = sheet.ws
-        for j in range(len(t)):
-            if rows_in_sheet >= SHEET_ROWS:
-                sheet.append([facts.footnote])
-                part += 1
-                sheet = _new_sheet(wb, styles, f"{fam} ({part})", facts, fam, left_out)
-                ws = sheet.ws
-                rows_in_sheet = 0
-            r = sheet.row
-            sheet.row += 1
-            # known types: write_string and write_number skip write()'s guessing of each value
-            ws.write_string(r, 0, iid)
-            ws.write_string(r, 1, level[j])
-            ws.write_string(r, 2, code[j])
-            ws.write_string(r, 3, name[j])
-            ws.write_string(r, 4, dim[j])
-            ws.write_string(r, 5, group[j])
-            if status[j] == "ok":
-                ws.write_number(r, 6, base[j])
-                ws.write_number(r, 7, count[j])
-                ws.write_number(r, 8, pct[j], styles.number)
-                ws.write_number(r, 9, low[j], styles.number)
-                ws.write_number(r, 10, high[j], styles.number)
-                ws.write_string(r, 11, "Shown")
-            else:
-                for c in range(6, 11):
-                    ws.write_string(r, c, "*")
-                ws.write_string(r, 11, hidden_words.get(status[j], "Not shown"))
-            rows_in_sheet += 1
-    sheet.append()
-    sheet.append([facts.footnote])
+    words = {"ok": "Shown"} | {st: "Not shown: " + w for st, w in facts.hidden.items()}
+    status = t["status"].astype(str)
+    # whole columns to plain lists once, not a tuple per row
+    return Block(
+        title=f"{iid}: {labels.indicator(iid)}", indicator=iid,
+        level=[LEVEL_LABELS.get(v, v) for v in t["org_level"].astype(str).tolist()],
+        code=t["org_code"].astype(str).tolist(), name=t["org_name"].astype(str).tolist(),
+        dimension=[dim_titles.get(v, v) for v in t["dimension"].astype(str).tolist()],
+        group=t["group"].astype(str).tolist(),
+        base=t["base"].to_numpy(dtype=float, na_value=0).astype(int).tolist(),
+        count=t["count"].to_numpy(dtype=float, na_value=0).astype(int).tolist(),
+        percent=t["percent"].to_numpy(dtype=float).tolist(),
+        ci_low=t["ci_low"].to_numpy(dtype=float).tolist(),
+        ci_high=t["ci_high"].to_numpy(dtype=float).tolist(),
+        shown=(status == "ok").tolist(),
+        status=[words.get(v, "Not shown") for v in status.tolist()])
 
 
-def _notes_sheet(wb, styles, facts: BookFacts, ids, labels, left_out):
-    sheet = _Sheet(wb, "Notes")
-    sheet.ws.set_column(0, 0, 28)
-    sheet.ws.set_column(1, 1, 110)
-    definition = facts.definition
-    sheet.append([f"Notes: {facts.wave_name}"], styles.title)
-    sheet.append(["Survey", facts.survey_id])
-    sheet.append(["Release", f"version {facts.version}, built {facts.built}"])
-    sheet.append(["Suppression rule", facts.rule])
-    sheet.append(["* (not shown)", f"{facts.hidden['primary']}; or {facts.hidden['secondary']}."])
-    sheet.append(["Percent", "Count divided by base, to 2 decimal places. 95% CI: Wilson score interval."])
+def _notes(plan: BookPlan, facts: BookFacts, ids, labels, left_out) -> None:
+    rows = plan.notes
+    rows.append(["Survey", facts.survey_id])
+    rows.append(["Release", f"version {facts.version}, built {facts.built}"])
+    rows.append(["Suppression rule", facts.rule])
+    rows.append(["* (not shown)", f"{facts.hidden['primary']}; or {facts.hidden['secondary']}."])
+    rows.append(["Percent", "Count divided by base, to 2 decimal places. 95% CI: Wilson score interval."])
     if left_out:
-        sheet.append(["Levels not in this workbook", ", ".join(left_out) + ": see indicators.csv."])
+        rows.append(["Levels not in this workbook", ", ".join(left_out) + ": see indicators.csv."])
     for what in facts.withheld:
-        sheet.append(["Not in this release", f"{what}: some of its small numbers could not be protected."])
-    sheet.append()
-    sheet.append(["Indicator definitions"], styles.bold)
+        rows.append(["Not in this release", f"{what}: some of its small numbers could not be protected."])
+    rows.append([])
+    plan.bold_notes.add(len(rows))
+    rows.append(["Indicator definitions"])
+    definition = facts.definition
     for iid in ids:
         ind = labels.indicators.get(iid)
         if ind is None:
             continue
-        sheet.append([f"{iid} ({ind.family})", ind.title])
-        sheet.append(["  counted (numerator)", predicate_words(ind.numerator.to_dict(), definition)])
-        sheet.append(["  out of (base)", predicate_words(ind.base.to_dict(), definition)])
+        rows.append([f"{iid} ({ind.family})", ind.title])
+        rows.append(["  counted (numerator)", predicate_words(ind.numerator.to_dict(), definition)])
+        rows.append(["  out of (base)", predicate_words(ind.base.to_dict(), definition)])
         if ind.comparisons:
-            sheet.append(["  compares", "; ".join(f"{a} with {b} ({labels.dimension(d)})" for d, a, b in ind.comparisons)])
+            rows.append(["  compares", "; ".join(f"{a} with {b} ({labels.dimension(d)})" for d, a, b in ind.comparisons)])
         if ind.same_as:
-            sheet.append(["  same numbers as", f"{ind.same_as}: released with the same suppression"])
+            rows.append(["  same numbers as", f"{ind.same_as}: released with the same suppression"])
         bench = benchmarks_for(iid)
         if len(bench):
-            sheet.append(["  national figures", "; ".join(f"{g} {p:.1f}% ({y})" for g, p, y in
-                                                           bench[["group", "percent", "year"]].itertuples(index=False))
-                          + ". Source: " + str(bench["source"].iloc[0])])
+            rows.append(["  national figures", "; ".join(f"{g} {p:.1f}% ({y})" for g, p, y in
+                                                         bench[["group", "percent", "year"]].itertuples(index=False))
+                         + ". Source: " + str(bench["source"].iloc[0])])

@@ -5,6 +5,7 @@ that runs when the EDI lead opens the file."""
 from __future__ import annotations
 
 import io
+import logging
 
 import openpyxl
 
@@ -35,3 +36,55 @@ def test_organisation_names_stay_text(tmp_path, database_url):
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value in (FORMULA, ADDRESS)]
     assert {c.value for c in cells} == {FORMULA, ADDRESS}
     assert all(c.data_type == "s" and c.hyperlink is None for c in cells)
+
+
+def _cells(data: bytes) -> dict:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    return {ws.title: [row for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+
+
+def test_a_big_workbook_written_by_a_child_process_says_the_same(tmp_path, database_url, monkeypatch, caplog):
+    """The report command has a big workbook written by a child process while it writes
+    the CSV and the charts. What reaches the file, and what is kept with the release, is
+    the workbook written in the parent; a child that fails or cannot start leaves it
+    written here."""
+    import sys
+
+    import survey.releases.xlsx as xlsx
+    from survey.models.releases import ReleasePart
+    from survey.releases.outputs import write_release_files
+
+    with app_with_schema(base_test_config(tmp_path, database_url)) as app:
+        db = app.extensions["survey.sessionmaker"]()
+        orgs = make_orgs(db, {"ICSC": {"PCNC": ["C1", "C2", "C3"]}})
+        wave = make_wave(db, "Child 2024", orgs.values())
+        add_random_responses(db, wave, [orgs["C1"], orgs["C2"], orgs["C3"]], [30, 25, 8], seed=5)
+        db.commit()
+        built = build_wave_release(db, db.get(Wave, wave.id), params_from_config(app.config), today=TODAY)
+        db.commit()
+        wave = db.get(Wave, wave.id)
+        here = _cells(indicators_xlsx(db, wave, built.release))
+
+        monkeypatch.setattr(xlsx, "CHILD_ROWS", 1)
+        with caplog.at_level(logging.INFO, logger="survey.releases.xlsx"):
+            write_release_files(db, wave, built.release, tmp_path / "out")
+        db.commit()
+        # the child said how much memory it took (bench/analysis.py adds it to the peak)
+        peaks = [r.child_peak_mb for r in caplog.records if hasattr(r, "child_peak_mb")]
+        assert len(peaks) == 1 and (peaks[0] is None or 10 < peaks[0] < 2000)
+        assert _cells((tmp_path / "out" / "indicators.xlsx").read_bytes()) == here
+        kept = db.query(ReleasePart).filter_by(release_id=built.release.id, kind="xlsx").one()
+        assert kept.data == (tmp_path / "out" / "indicators.xlsx").read_bytes()
+
+        for python, says in (("/bin/false", "could not be written"), (str(tmp_path / "no-python"), "could not start")):
+            db.delete(db.query(ReleasePart).filter_by(release_id=built.release.id, kind="xlsx").one())
+            db.commit()
+            caplog.clear()
+            monkeypatch.setattr(sys, "executable", python)
+            with caplog.at_level(logging.WARNING, logger="survey.releases.xlsx"):
+                data = xlsx.workbook_task(db, wave, built.release)()
+            assert _cells(data) == here
+            assert any(says in r.getMessage() for r in caplog.records)
+            monkeypatch.undo()
+            monkeypatch.setattr(xlsx, "CHILD_ROWS", 1)
+        db.close()
