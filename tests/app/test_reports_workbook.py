@@ -65,7 +65,7 @@ def test_a_big_workbook_written_by_a_child_process_says_the_same(tmp_path, datab
         wave = db.get(Wave, wave.id)
         here = _cells(indicators_xlsx(db, wave, built.release))
 
-        monkeypatch.setattr(xlsx, "CHILD_ROWS", 1)
+        monkeypatch.setattr(xlsx, "BESIDE_CELLS", 1)
         with caplog.at_level(logging.INFO, logger="survey.releases.xlsx"):
             write_release_files(db, wave, built.release, tmp_path / "out")
         db.commit()
@@ -86,5 +86,5 @@ def test_a_big_workbook_written_by_a_child_process_says_the_same(tmp_path, datab
             assert _cells(data) == here
             assert any(says in r.getMessage() for r in caplog.records)
             monkeypatch.undo()
-            monkeypatch.setattr(xlsx, "CHILD_ROWS", 1)
+            monkeypatch.setattr(xlsx, "BESIDE_CELLS", 1)
         db.close()
