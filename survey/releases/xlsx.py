@@ -88,8 +88,9 @@ def workbook_task(session: Session, wave: Wave, release: Release, labels: Labels
     """Start the release's indicators.xlsx (see stored_workbook); the function returned
     waits for it, keeps it with the release (the caller commits) and returns its bytes.
     With `beside`, the workbook of a release of BESIDE_CELLS cells or more is written by a
-    child process, so that the caller can write its other files meanwhile (XlsxWriter holds the interpreter:
-    a thread would wait); if the child cannot start or breaks, the workbook is written here."""
+    child process, so that the caller can write its other files meanwhile (XlsxWriter
+    holds the interpreter: a thread would wait); if the child cannot start or breaks, the
+    workbook is written here."""
     data = part_bytes(release, "xlsx")
     if data is not None:
         return lambda: data
@@ -97,11 +98,8 @@ def workbook_task(session: Session, wave: Wave, release: Release, labels: Labels
     ids = release_indicators(release)
     if tables is None:
         tables = {iid: load_table(session, release, iid) for iid in ids}
-    facts = BookFacts.of(wave, release, labels)
-    if not beside:
-        return lambda: _keep(session, release, render_workbook(facts, ids, tables, labels))
-    plan = plan_workbook(facts, ids, tables, labels)
-    if sum(len(t) for t in tables.values()) < BESIDE_CELLS:
+    plan = plan_workbook(BookFacts.of(wave, release, labels), ids, tables, labels)
+    if not beside or sum(len(t) for t in tables.values()) < BESIDE_CELLS:
         return lambda: _keep(session, release, render(plan))
     try:
         child = _Child(plan)
