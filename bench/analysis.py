@@ -53,7 +53,7 @@ def peak_mb() -> float:
 
 
 class ChildPeaks(logging.Handler):
-    """The peaks the workbook's child process reports (survey.releases.xlsx logs them).
+    """The peaks the workbook's child process reports (survey.releases.workbook logs them).
     getrusage(RUSAGE_CHILDREN) cannot tell: it counts the instant a child spends as a copy
     of this process before it starts its own program."""
 
@@ -216,7 +216,7 @@ def measure(url: str, instance: Path, args) -> None:
         print(f"store (freeze)     {tm['store_s']:7.2f} s")
         out_dir = Path(tempfile.mkdtemp(prefix="bench-release-"))
         children = ChildPeaks()
-        xlsx_log = logging.getLogger("survey.releases.xlsx")
+        xlsx_log = logging.getLogger("survey.releases.workbook")
         xlsx_log.addHandler(children)
         xlsx_log.setLevel(logging.INFO)
         t1 = time.perf_counter()

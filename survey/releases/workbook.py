@@ -8,14 +8,21 @@ thread would not run beside it) after importing little more than XlsxWriter:
     python -m survey.releases.workbook PLAN OUT
 
 reads the pickled BookPlan in file PLAN (written by the parent, in a directory only it can
-read), writes the workbook to OUT and prints its peak resident memory in MB.
+read), writes the workbook to OUT and prints its peak resident memory in MB. `Child`
+starts it from the parent and reads what it wrote.
 """
 from __future__ import annotations
 
 import io
+import logging
+import os
 import pickle
+import shutil
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import xlsxwriter
 
@@ -23,6 +30,8 @@ SHEET_ROWS = 1_000_000       # Excel allows 1,048,576 rows per sheet
 HEADERS = ["Indicator", "Level", "Organisation code", "Organisation", "Characteristic", "Group",
            "Base", "Count", "Percent", "95% CI low", "95% CI high", "Status"]
 WIDTHS = [10, 11, 14, 30, 26, 26, 8, 8, 9, 11, 11, 44]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -173,6 +182,57 @@ def peak_mb() -> float | None:
             return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024.0
     except (OSError, StopIteration, ValueError, IndexError):
         return None
+
+
+class Child:
+    """`python -m survey.releases.workbook` writing a plan, started by the parent. A plain
+    child process, not multiprocessing's: that would import the caller's main script again
+    in the child."""
+
+    def __init__(self, plan: BookPlan):
+        self.rows = plan.rows()
+        self.dir = Path(tempfile.mkdtemp(prefix="survey-xlsx-"))        # only this user can read it
+        try:
+            with (self.dir / "plan.pickle").open("wb") as fh:
+                pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            # the survey package this process runs, wherever it was imported from
+            here = str(Path(__file__).resolve().parents[2])
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "survey.releases.workbook", str(self.dir / "plan.pickle"),
+                 str(self.dir / "indicators.xlsx")],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+
+    def result(self) -> bytes | None:
+        """The workbook's bytes, or None (logged) if the child failed."""
+        try:
+            out, err = self.proc.communicate()
+            if self.proc.returncode != 0:
+                last = (err.strip().splitlines() or ["no message"])[-1]
+                log.warning("indicators.xlsx could not be written in a child process (exit %s: %s): writing it here",
+                            self.proc.returncode, last)
+                return None
+            data = (self.dir / "indicators.xlsx").read_bytes()
+            peak = float(out) if out.strip() else None
+            log.info("indicators.xlsx: %d rows written by a child process (peak %s MB)", self.rows,
+                     "unknown" if peak is None else f"{peak:.0f}", extra={"child_peak_mb": peak})
+            return data
+        except (OSError, ValueError) as exc:
+            log.warning("indicators.xlsx could not be read from its child process (%s): writing it here", exc)
+            return None
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def kill(self) -> None:
+        """Stop the child (if it is still writing) and remove its files."""
+        try:
+            self.proc.kill()
+            self.proc.communicate()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:

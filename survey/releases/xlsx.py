@@ -13,15 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import pickle
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,7 +26,7 @@ from survey.releases.build import load_table, part_bytes, release_indicators
 from survey.releases.outputs import (
     LEVEL_LABELS, LEVEL_ORDER, Labels, benchmarks_for, rule_words, suppression_words, withheld_words,
 )
-from survey.releases.workbook import Block, BookPlan, FamilySheet, render
+from survey.releases.workbook import Block, BookPlan, Child, FamilySheet, render
 
 log = logging.getLogger(__name__)
 
@@ -80,79 +73,52 @@ def stored_workbook(session: Session, wave: Wave, release: Release, labels: Labe
     repeat for every download. The first download (or the report command) writes it; the
     caller commits. A rebuilt release is a new version with parts of its own. `tables`
     (indicator -> frame): the release's tables if the caller has read them already."""
-    return workbook_task(session, wave, release, labels, tables, beside=False)()
+    return workbook_task(session, wave, release, labels, tables, beside=False).result()
 
 
 def workbook_task(session: Session, wave: Wave, release: Release, labels: Labels | None = None,
-                  tables: dict | None = None, *, beside: bool = True) -> Callable[[], bytes]:
-    """Start the release's indicators.xlsx (see stored_workbook); the function returned
-    waits for it, keeps it with the release (the caller commits) and returns its bytes.
-    With `beside`, the workbook of a release of BESIDE_CELLS cells or more is written by a
-    child process, so that the caller can write its other files meanwhile (XlsxWriter
-    holds the interpreter: a thread would wait); if the child cannot start or breaks, the
-    workbook is written here."""
+                  tables: dict | None = None, *, beside: bool = True) -> "PendingWorkbook":
+    """Start the release's indicators.xlsx (see stored_workbook). With `beside`, the
+    workbook of a release of BESIDE_CELLS cells or more is written by a child process, so
+    that the caller can write its other files meanwhile (XlsxWriter holds the interpreter:
+    a thread would wait); if the child cannot start or breaks, the workbook is written here."""
     data = part_bytes(release, "xlsx")
     if data is not None:
-        return lambda: data
+        return PendingWorkbook(lambda: data)
     labels = labels or Labels.load()
     ids = release_indicators(release)
     if tables is None:
         tables = {iid: load_table(session, release, iid) for iid in ids}
     plan = plan_workbook(BookFacts.of(wave, release, labels), ids, tables, labels)
+    here = PendingWorkbook(lambda: _keep(session, release, render(plan)))
     if not beside or sum(len(t) for t in tables.values()) < BESIDE_CELLS:
-        return lambda: _keep(session, release, render(plan))
+        return here
     try:
-        child = _Child(plan)
+        child = Child(plan)
     except OSError as exc:
         log.warning("indicators.xlsx could not start in a child process (%s): writing it here", exc)
-        return lambda: _keep(session, release, render(plan))
+        return here
 
     def finish() -> bytes:
         data = child.result()
         return _keep(session, release, render(plan) if data is None else data)
-    return finish
+    return PendingWorkbook(finish, child)
 
 
-class _Child:
-    """`python -m survey.releases.workbook` writing a plan. A plain child process, not
-    multiprocessing's: that would import the caller's main script again in the child."""
+@dataclass
+class PendingWorkbook:
+    """indicators.xlsx on its way: `result()` waits for it, keeps it with the release (the
+    caller commits) and returns its bytes; `cancel()`, for a caller that fails first, stops
+    the child process writing it and removes its files."""
+    _finish: Callable[[], bytes]
+    _child: Child | None = None
 
-    def __init__(self, plan: BookPlan):
-        self.rows = plan.rows()
-        self.dir = Path(tempfile.mkdtemp(prefix="survey-xlsx-"))        # only this user can read it
-        try:
-            with (self.dir / "plan.pickle").open("wb") as fh:
-                pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            # the survey package this process runs, wherever it was imported from
-            here = str(Path(__file__).resolve().parents[2])
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "survey.releases.workbook", str(self.dir / "plan.pickle"),
-                 str(self.dir / "indicators.xlsx")],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-        except BaseException:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            raise
+    def result(self) -> bytes:
+        return self._finish()
 
-    def result(self) -> bytes | None:
-        """The workbook's bytes, or None (logged) if the child failed."""
-        try:
-            out, err = self.proc.communicate()
-            if self.proc.returncode != 0:
-                last = (err.strip().splitlines() or ["no message"])[-1]
-                log.warning("indicators.xlsx could not be written in a child process (exit %s: %s): writing it here",
-                            self.proc.returncode, last)
-                return None
-            data = (self.dir / "indicators.xlsx").read_bytes()
-            peak = float(out) if out.strip() else None
-            log.info("indicators.xlsx: %d rows written by a child process (peak %s MB)", self.rows,
-                     "unknown" if peak is None else f"{peak:.0f}", extra={"child_peak_mb": peak})
-            return data
-        except (OSError, ValueError) as exc:
-            log.warning("indicators.xlsx could not be read from its child process (%s): writing it here", exc)
-            return None
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
+    def cancel(self) -> None:
+        if self._child is not None:
+            self._child.kill()
 
 
 def _keep(session: Session, release: Release, data: bytes) -> bytes:

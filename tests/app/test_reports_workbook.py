@@ -8,6 +8,7 @@ import io
 import logging
 
 import openpyxl
+import pytest
 
 from survey.models import Wave
 from survey.releases.build import build_wave_release, params_from_config
@@ -50,6 +51,7 @@ def test_a_big_workbook_written_by_a_child_process_says_the_same(tmp_path, datab
     written here."""
     import sys
 
+    import survey.releases.workbook as workbook
     import survey.releases.xlsx as xlsx
     from survey.models.releases import ReleasePart
     from survey.releases.outputs import write_release_files
@@ -66,7 +68,7 @@ def test_a_big_workbook_written_by_a_child_process_says_the_same(tmp_path, datab
         here = _cells(indicators_xlsx(db, wave, built.release))
 
         monkeypatch.setattr(xlsx, "BESIDE_CELLS", 1)
-        with caplog.at_level(logging.INFO, logger="survey.releases.xlsx"):
+        with caplog.at_level(logging.INFO, logger="survey.releases.workbook"):
             write_release_files(db, wave, built.release, tmp_path / "out")
         db.commit()
         # the child said how much memory it took (bench/analysis.py adds it to the peak)
@@ -81,10 +83,23 @@ def test_a_big_workbook_written_by_a_child_process_says_the_same(tmp_path, datab
             db.commit()
             caplog.clear()
             monkeypatch.setattr(sys, "executable", python)
-            with caplog.at_level(logging.WARNING, logger="survey.releases.xlsx"):
-                data = xlsx.workbook_task(db, wave, built.release)()
+            with caplog.at_level(logging.WARNING):
+                data = xlsx.workbook_task(db, wave, built.release).result()
             assert _cells(data) == here
             assert any(says in r.getMessage() for r in caplog.records)
             monkeypatch.undo()
             monkeypatch.setattr(xlsx, "BESIDE_CELLS", 1)
+
+        # the caller fails while the child writes (here: indicators.csv cannot be written):
+        # the child is stopped and its files go, with nothing kept
+        db.delete(db.query(ReleasePart).filter_by(release_id=built.release.id, kind="xlsx").one())
+        db.commit()
+        children = []
+        monkeypatch.setattr(xlsx, "Child", lambda plan: children.append(workbook.Child(plan)) or children[-1])
+        (tmp_path / "bad" / "indicators.csv").mkdir(parents=True)
+        with pytest.raises(IsADirectoryError):
+            write_release_files(db, wave, built.release, tmp_path / "bad")
+        assert len(children) == 1 and children[0].proc.returncode is not None and not children[0].dir.exists()
+        db.rollback()
+        assert db.query(ReleasePart).filter_by(release_id=built.release.id, kind="xlsx").count() == 0
         db.close()
