@@ -221,6 +221,7 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = Labels.load()
+    _remove_earlier_report(out_dir, labels)
     ids = release_indicators(release)
     tables = {iid: load_table(session, release, iid) for iid in ids}
     workbook = workbook_task(session, wave, release, labels, tables)     # a big one in a child process, meanwhile
@@ -236,6 +237,20 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
         path.write_bytes(data)
         written.append(path)
     return written + chart_paths
+
+
+# What a report writes into its folder (comments.csv: the report command, when asked)
+REPORT_FILES = ("indicators.csv", "indicators.xlsx", "response_rates.csv", "comments.csv")
+
+
+def _remove_earlier_report(out_dir: Path, labels: Labels) -> None:
+    """A folder that held an earlier report (of another wave, say) keeps none of its files:
+    a chart or a comments.csv left from another wave would be read as this wave's. Only
+    the names a report writes are removed, nothing else in the folder."""
+    for name in REPORT_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+    for iid in labels.indicators:
+        (out_dir / "charts" / f"{iid}.svg").unlink(missing_ok=True)
 
 
 def _csv_and_charts(out_dir: Path, wave: Wave, release: Release, labels: Labels, tables: dict) -> list[Path]:

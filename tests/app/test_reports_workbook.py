@@ -103,3 +103,37 @@ def test_a_big_workbook_written_by_a_child_process_says_the_same(tmp_path, datab
         db.rollback()
         assert db.query(ReleasePart).filter_by(release_id=built.release.id, kind="xlsx").count() == 0
         db.close()
+
+
+def test_a_report_written_over_another_leaves_none_of_its_files(tmp_path, database_url):
+    """The EDI lead writes one wave's report, then another's into the same folder: no chart
+    and no comments.csv of the first may stay beside the second's files, and whatever
+    else is in the folder is left alone."""
+    from survey.releases.build import release_indicators
+    from survey.releases.outputs import write_release_files
+
+    out = tmp_path / "out"
+    with app_with_schema(base_test_config(tmp_path, database_url)) as app:
+        db = app.extensions["survey.sessionmaker"]()
+        orgs = make_orgs(db, {"ICSR": {"PCNR": ["R1", "R2"]}})
+        waves = [make_wave(db, "Staff 2024", orgs.values()),
+                 make_wave(db, "Race 2024", orgs.values(), survey_id="racial-discrimination")]
+        for i, wave in enumerate(waves):
+            add_random_responses(db, wave, [orgs["R1"], orgs["R2"]], [30, 25], seed=7 + i)
+        db.commit()
+        built = [build_wave_release(db, db.get(Wave, w.id), params_from_config(app.config), today=TODAY)
+                 for w in waves]
+        db.commit()
+        write_release_files(db, db.get(Wave, waves[0].id), built[0].release, out)
+        (out / "comments.csv").write_text("wave,comment\nStaff 2024,an earlier wave's words\n")
+        (out / "my notes.txt").write_text("mine")
+        first = {p.stem for p in (out / "charts").glob("*.svg")}
+        paths = write_release_files(db, db.get(Wave, waves[1].id), built[1].release, out)
+        second = release_indicators(built[1].release)
+        db.close()
+    assert set(second) < first                        # the race survey feeds fewer indicators
+    assert {p.stem for p in (out / "charts").glob("*.svg")} == set(second)
+    assert not (out / "comments.csv").exists() and (out / "my notes.txt").read_text() == "mine"
+    assert {p.name for p in out.iterdir()} == {"indicators.csv", "indicators.xlsx", "response_rates.csv", "charts",
+                                              "my notes.txt"}
+    assert all(p.exists() for p in paths)
