@@ -4,6 +4,7 @@ web address must reach the workbook as the characters typed, never as a formula 
 that runs when the EDI lead opens the file."""
 from __future__ import annotations
 
+import errno
 import io
 import logging
 
@@ -51,6 +52,7 @@ def test_a_big_workbook_written_by_a_child_process_says_the_same(tmp_path, datab
     written here."""
     import sys
 
+    import survey.releases.outputs as outputs
     import survey.releases.workbook as workbook
     import survey.releases.xlsx as xlsx
     from survey.models.releases import ReleasePart
@@ -90,14 +92,18 @@ def test_a_big_workbook_written_by_a_child_process_says_the_same(tmp_path, datab
             monkeypatch.undo()
             monkeypatch.setattr(xlsx, "BESIDE_CELLS", 1)
 
-        # the caller fails while the child writes (here: indicators.csv cannot be written):
+        # the caller fails while the child writes (here: the disk fills up under the CSV):
         # the child is stopped and its files go, with nothing kept
         db.delete(db.query(ReleasePart).filter_by(release_id=built.release.id, kind="xlsx").one())
         db.commit()
         children = []
         monkeypatch.setattr(xlsx, "Child", lambda plan: children.append(workbook.Child(plan)) or children[-1])
-        (tmp_path / "bad" / "indicators.csv").mkdir(parents=True)
-        with pytest.raises(IsADirectoryError):
+
+        def disk_full(*args):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(outputs, "table_csv_bytes", disk_full)
+        with pytest.raises(OSError, match="No space"):
             write_release_files(db, wave, built.release, tmp_path / "bad")
         assert len(children) == 1 and children[0].proc.returncode is not None and not children[0].dir.exists()
         db.rollback()
