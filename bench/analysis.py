@@ -16,7 +16,8 @@ same responses held in memory (and a pandas one). Ends with one line:
   RESULT release_s=... peak_mb=... agg_ratio=...
 release_s = aggregation + suppression/audit + store + writing; peak_mb = the process's
 peak resident memory up to the end of writing, plus the peak of the child process that
-writes a big workbook (as it reports it), as if both peaks came at once; agg_ratio = aggregation / DuckDB group-by.
+writes a big workbook (as it reports it), as if both peaks came at once;
+agg_ratio = aggregation / DuckDB group-by.
 
     --aggregation-only     skip the release: time the aggregation and the DuckDB group-by only,
                            ending with  RESULT db=... agg_s=... duckdb_s=... agg_ratio=...

@@ -133,7 +133,7 @@ def _keep(session: Session, release: Release, data: bytes) -> bytes:
 @dataclass(frozen=True)
 class BookFacts:
     """What the workbook says of its wave and release, read from the ORM objects up front
-    so that `render_workbook` needs no session."""
+    so that `plan_workbook` needs no session."""
     wave_name: str
     survey_id: str
     definition: SurveyDefinition | None
@@ -160,12 +160,7 @@ def indicators_xlsx(session: Session, wave: Wave, release: Release, labels: Labe
     ids = release_indicators(release)
     if tables is None:
         tables = {iid: load_table(session, release, iid) for iid in ids}
-    return render_workbook(BookFacts.of(wave, release, labels), ids, tables, labels)
-
-
-def render_workbook(facts: BookFacts, ids: list[str], tables: dict, labels: Labels) -> bytes:
-    """The workbook from the release's tables (indicator -> frame): no session, no ORM."""
-    return render(plan_workbook(facts, ids, tables, labels))
+    return render(plan_workbook(BookFacts.of(wave, release, labels), ids, tables, labels))
 
 
 def plan_workbook(facts: BookFacts, ids: list[str], tables: dict, labels: Labels) -> BookPlan:

@@ -84,13 +84,11 @@ def test_a_big_workbook_written_by_a_child_process_says_the_same(tmp_path, datab
             db.delete(db.query(ReleasePart).filter_by(release_id=built.release.id, kind="xlsx").one())
             db.commit()
             caplog.clear()
-            monkeypatch.setattr(sys, "executable", python)
-            with caplog.at_level(logging.WARNING):
+            with monkeypatch.context() as m, caplog.at_level(logging.WARNING):
+                m.setattr(sys, "executable", python)
                 data = xlsx.workbook_task(db, wave, built.release).result()
             assert _cells(data) == here
             assert any(says in r.getMessage() for r in caplog.records)
-            monkeypatch.undo()
-            monkeypatch.setattr(xlsx, "BESIDE_CELLS", 1)
 
         # the caller fails while the child writes (here: the disk fills up under the CSV):
         # the child is stopped and its files go, with nothing kept
