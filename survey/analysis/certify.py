@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from survey.analysis import nesting
 from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import Grid
 
@@ -98,14 +99,22 @@ def _m2(grid: Grid, sup, up, dn, a: int, b: int, pairs, groups: bool = False):
           & sup[vv, ac] & (dn[vv, ac] >= a) & (up[vv, ac] >= b))      # (pairs, n_ind)
     uc, vc = u[:, None, None], v[:, None, None]
     common = []                       # per characteristic: (pairs, n_ind, groups) movable at both
+    nested = bool(grid.layout.families)
     for cols in grid.dim_cols:
         if not ok.any():
             break
         pg = sup[uc, cols] & (up[uc, cols] >= a) & (dn[uc, cols] >= b)
         mg = sup[vc, cols] & (dn[vc, cols] >= a) & (up[vc, cols] >= b)
         common.append(pg & mg)
-        if not groups:
+        if not groups and not nested:
             ok &= common[-1].any(-1)
+    if nested and len(common) == len(grid.dim_cols):
+        nesting.consistent(grid, common)  # the same respondent in every table of one column
+        if not groups:
+            for c in common:
+                ok &= c.any(-1)
+    elif nested and not groups:
+        ok[:] = False
     if groups and len(common) == len(grid.dim_cols):
         some = np.stack([c.any(-1) for c in common])                    # (dims, pairs, n_ind)
         missing = (~some).sum(0)

@@ -89,4 +89,66 @@ def load_dimensions(path: str | Path | None = None) -> dict[str, Dimension]:
         out[did] = Dimension(did, column, title, tuple(labels) + (NOT_STATED,), mapping, width)
     if "all" not in out:
         raise DefinitionError(f"{file}: dimensions: the 'all' dimension is required")
+    try:
+        nesting(out)
+    except ValueError as exc:
+        raise DefinitionError(f"{file}: dimensions: {exc}") from None
+    return out
+
+
+def _norm(code: str) -> str:
+    return code.lstrip("0") or "0" if code.isdigit() else code
+
+
+def nesting(dimensions: dict) -> list[tuple[str, list[str], dict]]:
+    """Characteristics that group the same answer column, and how their groups nest.
+
+    Two characteristics over one column describe the same people: White in the two ethnicity
+    tables is one number, and BME is Mixed + Asian + Black + Other. Every reader of the
+    shipped definitions knows this, so the release must be protected with it. Per column
+    with more than one characteristic: (column, ids finest first, {coarser id: {finer group:
+    the coarser group holding it}}), each finer group mapped into every coarser one. "Not
+    stated" is every code a characteristic does not list. Characteristics over one column
+    must nest (each group of the finer inside one group of the coarser); ValueError says
+    which two do not."""
+    by_column: dict[str, list[Dimension]] = {}
+    for dim in dimensions.values():
+        if dim.column is not None:
+            by_column.setdefault(dim.column, []).append(dim)
+    out = []
+    for column, dims in by_column.items():
+        if len(dims) < 2:
+            continue
+        listed = set().union(*({_norm(c) for c in d.mapping} for d in dims))
+        universe = listed | {None}                     # None: any code nobody lists, or none
+
+        def groups(d: Dimension) -> dict[str, set]:
+            sets = {g: set() for g in d.groups}
+            for code, label in d.mapping.items():
+                sets[label].add(_norm(code))
+            sets[NOT_STATED] = universe - {_norm(c) for c in d.mapping}
+            return {g: s for g, s in sets.items() if s}
+
+        parts = {d.id: groups(d) for d in dims}
+        order = sorted(dims, key=lambda d: -len(parts[d.id]))
+        finest = order[0]
+        up: dict[str, dict[str, str]] = {}
+        for finer, coarser in zip(order, order[1:]):
+            holder = {}
+            for g, s in parts[finer.id].items():
+                home = [h for h, t in parts[coarser.id].items() if s <= t]
+                if not home:
+                    raise ValueError(
+                        f"characteristics {finer.id!r} and {coarser.id!r} both group column {column!r} "
+                        f"but do not nest: group {g!r} of {finer.id!r} falls in more than one group of "
+                        f"{coarser.id!r}. Make every group of one lie inside a group of the other, "
+                        "or give them different columns.")
+                holder[g] = home[0]
+            up[coarser.id] = holder
+        # every coarser characteristic, as seen from the finest one's groups
+        chain = {}
+        for finer, coarser in zip(order, order[1:]):
+            base = chain.get(finer.id) or {g: g for g in parts[finest.id]}
+            chain[coarser.id] = {f: up[coarser.id][base[f]] for f in parts[finest.id]}
+        out.append((column, [d.id for d in order], chain))
     return out

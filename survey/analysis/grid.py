@@ -6,7 +6,12 @@ relations are of two kinds only, which is what lets the disclosure control work 
 arrays instead of a general system of equations:
 
 - a row relation per (node, indicator, characteristic): All = sum of the groups;
-- a column relation per (internal node, column): the node's cell = sum of its children's.
+- a column relation per (internal node, column): the node's cell = sum of its children's;
+- where two characteristics group the same answer column (`layout.families`), a nesting
+  relation per (node, coarser group): the group = the sum of the finer groups inside it.
+  The certificates below take each characteristic alone, so they prove nothing about
+  those characteristics' cells; survey.analysis.suppress sends them to the LP, which
+  holds the nesting relations too.
 
 `Grid` holds the index arrays both kinds need: per characteristic the columns of its groups
 (indicator x group), the All column per indicator, and per tree depth the children sorted
@@ -58,7 +63,7 @@ class Grid:
         cols = (ks[:, None] * per + np.arange(per)[None, :]).reshape(-1)
         shift = (np.arange(len(ks)) - ks)[:, None] * per
         layout = Layout([lay.indicators[k] for k in ks], lay.dims, np.repeat(np.arange(len(ks)), per),
-                        lay.col_dim[cols], lay.col_group[cols], per)
+                        lay.col_dim[cols], lay.col_group[cols], per, lay.families)
         return Grid(self.tree, layout, self.depth, self.levels, np.arange(len(ks)) * per,
                     [dc[ks] + shift for dc in self.dim_cols], self.dim_ids), cols
 

@@ -81,10 +81,14 @@ def exact_check(grid: Grid, x, y, status, bounds: Bounds, p: int, cells, memo: d
         # characteristic below its grandparent, totals known
         coupled = (lay.col_dim[mine[:, 1]] == 0) | (status[mine[:, 0], k * per] != OK)
         dim = np.where(coupled, -1, lay.col_dim[mine[:, 1]])
+        # nested characteristics (one answer column) are one system: their LPs take all of them
+        family = {d: f for f in lay.families for d in f.dims}
+        dim = np.array([family[d].dims[0] if d in family else d for d in dim.tolist()], np.int64)
         found = set()
         for d in np.unique(dim):
             sel = dim == d
-            columns = None if d < 0 else np.flatnonzero(lay.col_dim[:per] == d)
+            columns = (None if d < 0 else family[d].members() if d in family
+                       else np.flatnonzero(lay.col_dim[:per] == d))
             nodes, cs = mine[sel, 0], mine[sel, 1]
             t = nodes * per + local[sel]
             need = np.stack([req.x[nodes, cs], req.y[nodes, cs], req.z[nodes, cs]], 1)

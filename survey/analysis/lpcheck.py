@@ -3,8 +3,8 @@ survey.analysis.flows and the total moves of survey.analysis.certify cannot prov
 that mix layers, such as a count rising partly with its base and partly by trading with its
 complement; totals whose partners sit deeper in the tree).
 
-The system is one indicator's whole table (every column, every organisation) with its row
-and column relations. The caller names the unknowns; every other cell is held at its true
+The system is one indicator's whole table (every column, every organisation) with its row,
+column and nesting relations (survey.analysis.grid). The caller names the unknowns; every other cell is held at its true
 value, which can only narrow the intervals found, so a width found is a proof. Unknowns are
 the bases x and counts y of those cells; the attacker knows every relation, 0 <= y <= x and
 the status bounds on x. Unknowns are split into connected blocks; each block's first basis
@@ -76,6 +76,15 @@ def indicator_relations(grid: Grid) -> Relations:
     cell += [(internal[:, None] * per + cols).ravel(), (child[:, None] * per + cols).ravel()]
     coef += [np.ones(len(internal) * per, np.int8), -np.ones(len(child) * per, np.int8)]
     r += len(internal) * per
+    # nesting: a coarser group is the sum of the finer groups inside it (White is White,
+    # BME is Mixed + Asian + Black + Other), at every organisation
+    for fam in lay.families:
+        for c, parts in fam.sums():
+            rows = r + np.arange(n)
+            rel += [rows, np.repeat(rows, len(parts))]
+            cell += [np.arange(n) * per + c, (np.arange(n)[:, None] * per + parts).ravel()]
+            coef += [np.ones(n, np.int8), -np.ones(n * len(parts), np.int8)]
+            r += n
     rel, cell = np.concatenate(rel), np.concatenate(cell)
     return Relations(rel, cell, np.concatenate(coef).astype(np.float64), _index(cell, n * per), _index(rel, r))
 

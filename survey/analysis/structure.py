@@ -7,7 +7,10 @@ group of every other characteristic. Cell id = node * n_cols + column.
 
 Relations (total = sum of parts), for bases and counts alike:
 - group: at every organisation, for every indicator and characteristic, All = sum of groups;
-- hierarchy: at every organisation with children, every column = sum over the children.
+- hierarchy: at every organisation with children, every column = sum over the children;
+- nesting: characteristics over one answer column (the two ethnicity tables) describe the
+  same people, so a group of the coarser is the sum of the finer groups inside it (White
+  is White; BME is Mixed + Asian + Black + Other). `Family` holds them, per indicator.
 survey.analysis.grid walks them level by level; survey.analysis.lpcheck writes one
 indicator's out as member rows for its LPs.
 """
@@ -91,6 +94,28 @@ def rollup_matrix(tree: Tree) -> tuple[sparse.csr_matrix, np.ndarray]:
     return S, leaves
 
 
+@dataclass(frozen=True)
+class Family:
+    """Characteristics over one answer column (survey.analysis.dimensions.nesting), in one
+    indicator's local columns: `fine` the finest characteristic's groups; per coarser
+    characteristic (`dims[1:]`, layout positions), `up[i][j]` the column of the group
+    holding fine group j. Every organisation's cell of a coarser group is the sum of its
+    fine groups' cells."""
+    dims: tuple                    # layout dimension positions, finest first
+    fine: np.ndarray               # local columns of the finest characteristic's groups
+    up: tuple                      # per coarser dimension: local column holding each fine group
+
+    def members(self) -> np.ndarray:
+        """Every local column of the family's characteristics."""
+        return np.unique(np.concatenate([self.fine, *self.up]))
+
+    def sums(self):
+        """(coarse column, fine columns inside it), per group of every coarser characteristic."""
+        for up in self.up:
+            for c in np.unique(up):
+                yield int(c), self.fine[up == c]
+
+
 @dataclass
 class Layout:
     indicators: list[str]          # canonical ids, in order
@@ -99,6 +124,7 @@ class Layout:
     col_dim: np.ndarray            # per column: dimension position
     col_group: np.ndarray          # per column: group label (object)
     per_ind: int                   # columns per indicator
+    families: tuple = ()           # Family per answer column grouped by several characteristics
 
     @property
     def n_cols(self) -> int:
@@ -114,4 +140,19 @@ def make_layout(indicators: list[str], dimensions: dict) -> Layout:
     per = len(one_d)
     n_i = len(indicators)
     return Layout(indicators, dims, np.repeat(np.arange(n_i), per), np.tile(one_d, n_i),
-                  np.tile(np.array(one_g, dtype=object), n_i), per)
+                  np.tile(np.array(one_g, dtype=object), n_i), per, _families(dimensions, one_d, one_g))
+
+
+def _families(dimensions: dict, one_d: list, one_g: list) -> tuple:
+    from survey.analysis.dimensions import nesting
+    dims = list(dimensions)
+    local = {(dims[d], g): j for j, (d, g) in enumerate(zip(one_d, one_g))}
+    out = []
+    for _column, ids, chain in nesting(dimensions):
+        finest = ids[0]
+        fine_groups = [g for g in dimensions[finest].groups if (finest, g) in local
+                       and g in next(iter(chain.values()))]
+        fine = np.array([local[(finest, g)] for g in fine_groups], np.int64)
+        up = tuple(np.array([local[(cid, chain[cid][g])] for g in fine_groups], np.int64) for cid in ids[1:])
+        out.append(Family(tuple(dims.index(i) for i in ids), fine, up))
+    return tuple(out)

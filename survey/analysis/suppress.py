@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-from survey.analysis import groups, lpaudit, routes
+from survey.analysis import groups, lpaudit, nesting, routes
 from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements
 from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY, AuditReport
 from survey.analysis.grid import Grid
@@ -115,12 +115,16 @@ def _still_short(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, failur
     could not certify, less what an M2 move (a respondent between sibling practices) or
     moves along routes (survey.analysis.routes) prove."""
     req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
+    # cells of nested characteristics: the networks' certificates took one table alone
+    failures = set(failures) | set(map(tuple, np.argwhere(nesting.cells(grid, status)).tolist()))
     if failures:
         moved = m2_certified(grid, x, y, status, bounds, p, pairs, req, groups=True, memo=m2_memo)
         failures = [c for c in failures if not moved[c]]
     left = sorted(set(failures) | set(map(tuple, np.argwhere(bad_totals).tolist())))
     if not left:
         return set()
+    if grid.layout.families:
+        return set(left)          # routes move each characteristic alone: the LP decides
     cells = np.array(left, np.int64)
     n, c = cells[:, 0], cells[:, 1]
     need = np.stack([req.x[n, c], req.y[n, c], req.z[n, c]], 1)
@@ -180,6 +184,29 @@ def open_parents(grid: Grid, status, cells, totals: bool = False) -> int:
     return added
 
 
+def _aligned(grid: Grid, x, status) -> int:
+    """nesting.align until the tables of one answer column agree."""
+    added = 0
+    for _ in range(20):
+        new = nesting.align(grid, x, status)
+        added += new
+        if new == 0:
+            break
+    return added
+
+
+def _open_overlapping(grid: Grid, status, cells) -> int:
+    """For each cell of a nested characteristic still too narrow: hide the published groups
+    of the other tables of its answer column that share its people, at its organisation."""
+    added = 0
+    for node, col in cells:
+        targets = nesting.overlapping(grid, col)
+        new = targets[status[node, targets] == OK]
+        status[node, new] = SECONDARY
+        added += len(new)
+    return added
+
+
 def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, cost: np.ndarray, *,
                  previous: np.ndarray | None = None, fixed: np.ndarray | None = None, min_cell: int = 11,
                  count_rule: bool = False, protection: float = 2.0, max_rounds: int = 10):
@@ -210,10 +237,16 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
     proven: dict = {}       # widths each cell's LP proved (exact_check)
     m2_memo: dict = {}      # the last M2 widths and the status they were worked out for
 
+    realigned = [0]         # cells the last round's alignment added after its networks ran
+
     def one_round():
         """Steps 2-4 once: (groups added, totals added, failures, uncertified totals)."""
         report.added_by_audit += total_pass(grid, status, cost) + row_pass(grid, x, status)
+        report.added_by_audit += _aligned(grid, x, status)
         added, failures = groups.protect_groups(grid, x, y, status, cost, bounds, p, nets, memo, req_memo)
+        late = _aligned(grid, x, status)             # what the tables chose, agreed across them
+        realigned[0] = late
+        added += late
         bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs, req_memo, m2_memo)
         more = complete_totals(grid, x, status, bad_totals, pairs) if bad_totals.any() else 0
         report.added_by_audit += added + more
@@ -225,7 +258,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
         log.debug("round %d: +%d groups, +%d totals, %d short, %d totals uncertified (%.1f s)",
                   rnd, added, more, len(failures), int(bad_totals.sum()), time.perf_counter() - t0)
         if not bad_totals.any():
-            if added == 0 or not failures:
+            if added == 0 or (not failures and not realigned[0]):
                 break
             continue
         if more == 0 and added == 0:
@@ -238,8 +271,10 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
                   time.perf_counter() - t0)
         if not fail_cells or attempt == 3:
             break
-        # free the columns above each cell still too narrow, then prove everything again
+        # free the columns above each cell still too narrow (and the groups of the other
+        # tables of its answer column that hold the same people), then prove everything again
         report.added_by_audit += open_parents(grid, status, fail_cells, totals=attempt >= 1)
+        report.added_by_audit += _open_overlapping(grid, status, fail_cells)
         for _ in range(max_rounds):
             added, more, failures, bad_totals = one_round()
             if added == 0 and more == 0:
