@@ -203,12 +203,24 @@ def _finish(maker: sessionmaker, wave_id: int, worker: str, **values) -> None:
 
 
 def _where(exc: BaseException) -> str:
-    """file:line of the innermost frame: enough to find the fault, and no values."""
+    """file:line of the innermost frame in this application (and of the innermost frame
+    when it is in a library): enough to find the fault, and no values."""
     frames = traceback.extract_tb(exc.__traceback__)
     if not frames:
         return ""
-    f = frames[-1]
-    return f"{os.path.basename(f.filename)}:{f.lineno}"
+    ours = [f for f in frames if f"{os.sep}survey{os.sep}" in f.filename]
+    out = [f"{os.path.basename(f.filename)}:{f.lineno}" for f in ([ours[-1]] if ours else []) + [frames[-1]]]
+    return " > ".join(dict.fromkeys(out))
+
+
+def _end_reading(session: Session) -> None:
+    """End the build's reading transaction before it starts writing. On SQLite (WAL) a
+    transaction that has read cannot start writing once another connection has committed
+    since (the lease renewals do, every lease/4 seconds): it fails at once, whatever the
+    busy timeout. Nothing has been written yet, so nothing is lost by committing here, and
+    everything from here to the end is still one transaction."""
+    if not (session.new or session.dirty or session.deleted):
+        session.commit()
 
 
 @dataclass
@@ -228,6 +240,8 @@ def run_build(maker: sessionmaker, wave_id: int, build: Callable[[Session, Wave,
     worker = worker_name()
     row = claim(maker, wave_id, worker, lease_s, max_attempts)
     if row is None:
+        log.info("release build not claimed: done, stopped, or held by a live worker",
+                 extra={"fields": {"wave_id": wave_id}})
         return Outcome("skipped")
     attempt = row.attempts
     log.info("release build started", extra={"fields": {"wave_id": wave_id, "attempt": attempt,
@@ -239,7 +253,12 @@ def run_build(maker: sessionmaker, wave_id: int, build: Callable[[Session, Wave,
         with maker() as s:
             try:
                 wave = s.get(Wave, wave_id)
-                version = build(s, wave, row, lambda stage: tell(wave_id, stage, worker))
+                def progress(stage: str) -> None:
+                    if stage == "storing":          # build_wave_release: nothing written before this
+                        _end_reading(s)
+                    tell(wave_id, stage, worker)
+
+                version = build(s, wave, row, progress)
                 done = s.execute(update(ReleaseBuild).where(
                     ReleaseBuild.wave_id == wave_id, ReleaseBuild.worker == worker, ReleaseBuild.state == RUNNING)
                     .values(state=DONE, version=version, finished_at=utcnow(), error=None, worker=None,
