@@ -51,6 +51,7 @@ class Defaults:
     # Background jobs (survey/jobs.py, huey). JOBS_URL unset: a queue in instance/jobs.db
     # (SQLite, one host); "redis://host:6379/1": Redis, shared by workers on every host.
     JOBS_URL: str | None = None
+    JOBS_NAME = "survey"     # the queue's name: two services sharing one Redis need different ones
     # A consumer in threads of this process: "auto" = only under `flask --app survey run`
     # (the demo server), never under gunicorn; production runs `flask --app survey worker`.
     JOBS_IN_PROCESS: bool | str = "auto"

@@ -48,11 +48,11 @@ def queue(app):
 def _make_huey(app):
     url = app.config.get("JOBS_URL")
     if url and str(url).startswith(("redis://", "rediss://", "unix://")):
-        huey = RedisHuey("survey", url=url, results=False)
+        huey = RedisHuey(app.config["JOBS_NAME"], url=url, results=False)
     else:
         path = Path(str(url)[len("sqlite:///"):]) if url else Path(app.instance_path) / "jobs.db"
         path.parent.mkdir(parents=True, exist_ok=True)
-        huey = SqliteHuey("survey", filename=str(path), results=False, timeout=30)
+        huey = SqliteHuey(app.config["JOBS_NAME"], filename=str(path), results=False, timeout=30)
     _register(huey, app)
     return huey
 
@@ -224,6 +224,11 @@ def run_worker(app, workers: int, periodic: bool) -> None:
     """`flask --app survey worker`: huey's consumer until SIGTERM/SIGINT (graceful: a build
     under way finishes first; SIGKILL loses nothing but time, see survey/releases/jobs.py)."""
     sweep_now(app)
-    consumer = queue(app).create_consumer(workers=workers, worker_type="thread", periodic=periodic)
+    huey = queue(app)
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic)
+    log.info("job worker started", extra={"fields": {
+        "workers": workers, "periodic": periodic, "queue": type(huey.storage).__name__,
+        "tasks": sorted(t.rsplit(".", 1)[-1] for t in huey._registry._registry)}})
     consumer.run()
+    log.info("job worker stopped")
 
