@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 from tests.db.gunicorn_support import PG_URL, ROOT, VENV_BIN, Instance
 
