@@ -204,11 +204,16 @@ def start_in_process(app) -> None:
 
 
 def _serve_jobs_here(app) -> bool:
+    """Whether this process runs a consumer in threads: never in a command other than `run`
+    (its threads would die with the command, and `worker` has its own); in a server, as
+    JOBS_IN_PROCESS says ("auto": only under `flask run`)."""
     setting = app.config.get("JOBS_IN_PROCESS", "auto")
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.info_name != "run":
+        return False
     if setting != "auto":
         return bool(setting)
-    ctx = click.get_current_context(silent=True)
-    if ctx is None or ctx.info_name != "run":
+    if ctx is None:
         return False
     from werkzeug.serving import is_running_from_reloader
     if is_running_from_reloader():
