@@ -7,8 +7,10 @@ command says so and stops rather than build it twice. Progress goes to stderr: a
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import logging
 import sys
 from pathlib import Path
 
@@ -34,7 +36,15 @@ class Progress:
     def __init__(self, stream=None):
         self.stream = stream or sys.stderr
         self.bar = None
+        self.last = None
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def logs_around_bar(self):
+        """On a terminal, the app's log lines are printed above the bar instead of through it."""
+        if not self.tty:
+            return contextlib.nullcontext()
+        from tqdm.contrib.logging import logging_redirect_tqdm
+        return logging_redirect_tqdm(loggers=[logging.getLogger("survey")])
 
     def _bar(self, total: int, unit: str, desc: str):
         from tqdm import tqdm
@@ -42,6 +52,9 @@ class Progress:
         self.bar = tqdm(total=total, unit=unit, desc=desc, file=self.stream, leave=True, dynamic_ncols=True)
 
     def stage(self, stage: str) -> None:
+        if stage == self.last:
+            return
+        self.last = stage
         if self.tty:
             if self.bar is None:
                 self._bar(len(BUILD_STAGES), "stage", "Building")
@@ -52,6 +65,8 @@ class Progress:
             click.echo(f"{STAGES.get(stage, stage)}...", err=True)
 
     def files(self, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.bar.total - self.bar.n)     # the build is done
         self._steps = 0
         self._total = total
         if self.tty:
@@ -87,7 +102,8 @@ def report_command(wave_name: str, out_dir: Path, rebuild: bool, with_comments: 
     today = dt.date.today()
     progress = Progress()
     try:
-        created = _build_here(wave_name, rebuild, today, progress)
+        with progress.logs_around_bar():
+            created = _build_here(wave_name, rebuild, today, progress)
         progress.close()
         with session_scope() as session:
             wave = wave_by_name(session, wave_name)

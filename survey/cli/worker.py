@@ -16,7 +16,8 @@ from survey.jobs import run_worker
                    "JOBS_PERIODIC_MAINTENANCE is off). Give --no-periodic to every worker but one.")
 @with_appcontext
 def worker_command(workers: int, periodic: bool):
-    """Build releases and run the scheduled jobs until stopped (SIGTERM/SIGINT finish the job under way)."""
+    """Build releases and run the scheduled jobs until stopped. SIGINT lets the job under way
+    finish first; SIGTERM stops at once (a build cut short commits nothing and is built again)."""
     app = current_app._get_current_object()
     run_worker(app, workers, periodic)
 
