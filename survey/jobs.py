@@ -29,6 +29,7 @@ from huey.consumer import Consumer
 log = logging.getLogger("survey.jobs")
 
 EXT = "survey.huey"
+_making = threading.Lock()
 
 
 def init_app(app) -> None:
@@ -41,7 +42,10 @@ def queue(app):
     """The app's huey instance, with its tasks."""
     huey = app.extensions.get(EXT)
     if huey is None:
-        huey = app.extensions[EXT] = _make_huey(app)
+        with _making:                       # the first requests of a threaded server may race here
+            huey = app.extensions.get(EXT)
+            if huey is None:
+                huey = app.extensions[EXT] = _make_huey(app)
     return huey
 
 
@@ -49,6 +53,9 @@ def _make_huey(app):
     url = app.config.get("JOBS_URL")
     if url and str(url).startswith(("redis://", "rediss://", "unix://")):
         huey = RedisHuey(app.config["JOBS_NAME"], url=url, results=False)
+    elif url and not str(url).startswith("sqlite:///"):
+        raise RuntimeError(f"JOBS_URL must start with redis://, rediss://, unix:// or sqlite:///, not "
+                           f"{str(url).split(':', 1)[0]}: (or leave it unset for instance/jobs.db).")
     else:
         path = Path(str(url)[len("sqlite:///"):]) if url else Path(app.instance_path) / "jobs.db"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -258,3 +258,15 @@ def test_progress_on_a_terminal_is_a_bar():
     text = out.getvalue()
     assert "Building" in text and "Writing" in text and "100%" in text and "4/4" in text
     assert "Adding up the answers..." not in text          # no plain lines on a terminal
+
+
+def test_the_queue_setting_names_what_it_accepts(tmp_path):
+    from survey import create_app
+    from survey.jobs import queue
+    from tests.conftest import base_test_config
+    app = create_app(base_test_config(tmp_path, JOBS_URL="postgresql://db/queue"))
+    with pytest.raises(RuntimeError, match="JOBS_URL must start with redis://"):
+        queue(app)
+    app = create_app(base_test_config(tmp_path, JOBS_URL=f"sqlite:///{tmp_path / 'q' / 'jobs.db'}"))
+    queue(app).put("probe", {"stage": "storing"})
+    assert queue(app).get("probe", peek=True) == {"stage": "storing"} and (tmp_path / "q" / "jobs.db").exists()
