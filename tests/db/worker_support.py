@@ -113,6 +113,13 @@ def release_rows(inst: Instance, wave_id: int) -> dict[str, int]:
     }
 
 
+def drop_queue(inst: Instance) -> None:
+    """Remove the instance's queue from the shared Redis (SQLite's goes with the folder)."""
+    if PG_URL:
+        from huey import RedisHuey
+        RedisHuey(inst.jobs_name, url=REDIS_URL).storage.flush_all()
+
+
 def stage(inst: Instance, wave_id: int) -> str | None:
     """The running build's stage as the wave page reads it (from the queue's store)."""
     huey = getattr(inst, "_huey", None)
