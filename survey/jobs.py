@@ -161,7 +161,14 @@ def build_now(app, wave_id: int):
         return built.release.version
 
     with app.app_context():
-        return run_build(app.extensions["survey.sessionmaker"], wave_id, build, tell=_tell(app), **_settings(app))
+        maker = app.extensions["survey.sessionmaker"]
+        outcome = run_build(maker, wave_id, build, tell=_tell(app), **_settings(app))
+        if outcome.state in ("done", "failed"):
+            from survey.releases.jobs import tell_watchers
+            with maker() as session:
+                tell_watchers(session, app.config, wave_id, outcome.state)
+                session.commit()
+        return outcome
 
 
 def sweep_now(app) -> list[int]:

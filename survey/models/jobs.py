@@ -41,3 +41,13 @@ class ReleaseBuild(Base):
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int | None] = mapped_column(Integer)     # the release version the build made
+
+
+class ReleaseWatcher(Base):
+    """A staff member who asked for an e-mail when the wave's build ends (ready, or
+    stopped). The e-mail says only that, with a link; the row goes once it is sent."""
+
+    __tablename__ = "release_watchers"
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)

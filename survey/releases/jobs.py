@@ -144,28 +144,40 @@ def build_status(session: Session, wave_id: int, read_stage: Callable[[int], dic
 
 def claim(maker: sessionmaker, wave_id: int, worker: str, lease_s: float, max_attempts: int) -> ReleaseBuild | None:
     """Take the wave's build for `worker`, or None if it is not ours to take (done, failed,
-    or running under a live lease). An attempt that died as the last one allowed turns the
-    row to `failed` here."""
+    running under a live lease, or out of attempts: see stop_exhausted)."""
     now = utcnow()
-    takeable = or_(ReleaseBuild.state == QUEUED, and_(ReleaseBuild.state == RUNNING, ReleaseBuild.lease_until < now))
     with maker() as s:
         got = s.execute(update(ReleaseBuild)
-                        .where(ReleaseBuild.wave_id == wave_id, ReleaseBuild.attempts < max_attempts, takeable)
+                        .where(ReleaseBuild.wave_id == wave_id, ReleaseBuild.attempts < max_attempts, _takeable(now))
                         .values(state=RUNNING, worker=worker, started_at=now, attempts=ReleaseBuild.attempts + 1,
                                 lease_until=now + dt.timedelta(seconds=lease_s)))
-        if got.rowcount == 1:
-            s.commit()
-            return s.get(ReleaseBuild, wave_id)
+        if got.rowcount != 1:
+            return None
+        s.commit()
+        return s.get(ReleaseBuild, wave_id)
+
+
+def _takeable(now: dt.datetime):
+    return or_(ReleaseBuild.state == QUEUED, and_(ReleaseBuild.state == RUNNING, ReleaseBuild.lease_until < now))
+
+
+def stop_exhausted(maker: sessionmaker, wave_id: int, max_attempts: int) -> bool:
+    """Turn the build to `failed` if its last allowed attempt died (its lease lapsed with
+    every attempt used); True if this call stopped it."""
+    now = utcnow()
+    with maker() as s:
         dead = s.execute(update(ReleaseBuild)
-                         .where(ReleaseBuild.wave_id == wave_id, ReleaseBuild.attempts >= max_attempts, takeable)
+                         .where(ReleaseBuild.wave_id == wave_id, ReleaseBuild.attempts >= max_attempts,
+                                _takeable(now))
                          .values(state=FAILED, worker=None, lease_until=None, finished_at=now,
                                  error=f"Stopped after {max_attempts} attempts: the last one did not finish "
                                        "(the worker running it stopped). Nothing was released."))
         s.commit()
-        if dead.rowcount == 1:
-            log.error("release build stopped", extra={"fields": {"wave_id": wave_id, "attempts": max_attempts,
-                                                                   "error": "worker stopped"}})
-        return None
+        if dead.rowcount != 1:
+            return False
+    log.error("release build stopped", extra={"fields": {"wave_id": wave_id, "attempts": max_attempts,
+                                                       "error": "worker stopped"}})
+    return True
 
 
 class _Lease(threading.Thread):
@@ -240,6 +252,8 @@ def run_build(maker: sessionmaker, wave_id: int, build: Callable[[Session, Wave,
     worker = worker_name()
     row = claim(maker, wave_id, worker, lease_s, max_attempts)
     if row is None:
+        if stop_exhausted(maker, wave_id, max_attempts):
+            return Outcome(FAILED)
         log.info("release build not claimed: done, stopped, or held by a live worker",
                  extra={"fields": {"wave_id": wave_id}})
         return Outcome("skipped")
@@ -297,3 +311,53 @@ def run_build(maker: sessionmaker, wave_id: int, build: Callable[[Session, Wave,
     finally:
         lease.stop()
         tell(wave_id, None, worker)
+
+
+# --- telling those who asked ---------------------------------------------------------------
+
+def watch(session: Session, wave_id: int, staff_id: int) -> bool:
+    """Ask for an e-mail when the wave's build ends; False if asked already. Caller commits."""
+    from survey.models.jobs import ReleaseWatcher
+    if session.get(ReleaseWatcher, (wave_id, staff_id)) is not None:
+        return False
+    session.add(ReleaseWatcher(wave_id=wave_id, staff_id=staff_id))
+    return True
+
+
+def is_watching(session: Session, wave_id: int, staff_id: int) -> bool:
+    from survey.models.jobs import ReleaseWatcher
+    return session.get(ReleaseWatcher, (wave_id, staff_id)) is not None
+
+
+def tell_watchers(session: Session, config, wave_id: int, state: str) -> int:
+    """E-mail everyone who asked that the wave's build ended (`done` or `failed`), with a
+    link and nothing else: no wave name, no figures. Sent once, then forgotten; with mail
+    off, or if sending fails (logged by type), the requests stay for the next build's end.
+    Returns how many were sent; the caller commits."""
+    from email.message import EmailMessage
+    import smtplib
+    from sqlalchemy import delete
+    from survey.models import StaffUser
+    from survey.models.jobs import ReleaseWatcher
+    from survey.notify import send
+
+    rows = session.execute(select(ReleaseWatcher.staff_id, StaffUser.email).join(
+        StaffUser, StaffUser.id == ReleaseWatcher.staff_id).where(
+        ReleaseWatcher.wave_id == wave_id, StaffUser.is_active.is_(True))).all()
+    if not rows or not config.get("MAIL_SERVER"):
+        return 0
+    msg = EmailMessage()
+    ready = state == DONE
+    msg["Subject"] = "Staff voice: survey results are ready" if ready else "Staff voice: survey results could not be prepared"
+    msg["From"] = config.get("MAIL_FROM", "ftsu-noreply@localhost")
+    link = f"{(config.get('BASE_URL') or '').rstrip('/')}/reports/waves/{wave_id}"
+    msg.set_content(("The results you asked about are ready." if ready else
+                     "The results you asked about could not be prepared; the page says why and how to try again.")
+                    + f"\n\nSign in to see them: {link}\n\nThis e-mail contains no results on purpose.\n")
+    try:
+        sent = send(config, [email for _id, email in rows], msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.error("results e-mail failed", extra={"fields": {"wave_id": wave_id, "error": type(exc).__name__}})
+        return 0
+    session.execute(delete(ReleaseWatcher).where(ReleaseWatcher.wave_id == wave_id))
+    return sent

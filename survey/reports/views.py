@@ -9,7 +9,7 @@ from survey.releases.browse import wave_listing
 from survey.jobs import enqueue_build, read_stage
 from survey.logs import staff_event
 from survey.releases.build import ReleaseError, latest_release, release_audit, require_finished
-from survey.releases.jobs import build_status, request_build
+from survey.releases.jobs import build_status, is_watching, request_build, watch
 from survey.releases.outputs import benchmarks_for, rates_table, rule_words, withheld_words
 from survey.reports import bp
 from survey.reports.common import labels, record_view, release_or_refusal, today, wave_or_404
@@ -41,13 +41,14 @@ def wave(wave_id: int):
         release = latest_release(db, wave.id)
         app = current_app._get_current_object()
         build = build_status(db, wave.id, lambda wid: read_stage(app, wid))
+    watching = build is not None and build.active and is_watching(get_session(), wave.id, current_staff().id)
     if release is not None:
         record_view("report.view", wave, page="wave", version=release.version)
     ids = [] if release is None else [i for i in release.indicators.split(",") if i]
     audit = release_audit(release) if release else None
     return render_template("reports/wave.html", wave=wave, finished=finished, release=release, form=BuildForm(),
                            build=build, refresh=REFRESH_SECONDS if build is not None and build.active else None,
-                           stopped=request.args.get("updates") == "off",
+                           stopped=request.args.get("updates") == "off", watching=watching,
                            indicators=[(i, labels().indicator(i)) for i in ids], audit=audit,
                            withheld=withheld_words(audit, labels()),
                            rule=rule_words(release) if release else "", page_title=wave.name)
@@ -77,6 +78,24 @@ def prepare(wave_id: int):
               f"{'is' if rebuild else 'are'} being prepared. This page shows how far it has got.")
     else:
         flash(f"The results of {wave.name} are being prepared already.")
+    return redirect(url_for("reports.wave", wave_id=wave.id))
+
+
+@bp.route("/waves/<int:wave_id>/notify-me", methods=["POST"])
+@staff_required("edi_lead")
+def notify_me(wave_id: int):
+    """Ask for an e-mail (a link, no results) when the wave's build ends."""
+    wave = wave_or_404(wave_id)
+    form = BuildForm()
+    if not form.validate_on_submit():
+        return render_error(400, "This form has expired", "Go back, reload the page and try again.")
+    if not current_app.config.get("MAIL_SERVER"):
+        return render_error(409, "E-mail is not set up", "This service sends no e-mail. Check the page again later.")
+    db = get_session()
+    watch(db, wave.id, current_staff().id)
+    db.commit()
+    flash(f"We will e-mail {current_staff().email} when the results of {wave.name} are ready "
+          "(or if they cannot be prepared). The e-mail holds a link, no results.")
     return redirect(url_for("reports.wave", wave_id=wave.id))
 
 

@@ -13,6 +13,7 @@ the worker's part is run by calling `build_now` as the huey task does.
 - The sweep queues waves that finished by date and re-sends lost or orphaned builds.
 - The report command builds under the same claim, with plain progress lines off a terminal
   and a tqdm bar on one.
+- "E-mail me when they are ready": one e-mail with a link and nothing else, once.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ from survey.jobs import build_now, sweep_now
 from survey.models import AuditEvent, Wave
 from survey.models.jobs import ReleaseBuild
 from survey.models.releases import Release
-from survey.releases.jobs import claim, request_build
+from survey.releases.jobs import claim, request_build, stop_exhausted
+from tests.app.test_speakup_cli import smtp_server  # noqa: F401 - the fake SMTP server fixture
 from tests.conftest import post_form
 from tests.releases_helpers import add_random_responses, make_orgs, make_wave
 
@@ -159,6 +161,7 @@ def test_one_claim_at_a_time_and_lapsed_leases(app, db, world):
     db.execute(update(ReleaseBuild).where(ReleaseBuild.wave_id == w).values(lease_until=past))
     db.commit()
     assert claim(maker, w, "fourth", 60, 3) is None
+    assert stop_exhausted(maker, w, 3) is True and stop_exhausted(maker, w, 3) is False
     row = _row(db, w)
     assert row.state == "failed" and "Stopped after 3 attempts" in row.error and "worker" in row.error
 
@@ -270,3 +273,25 @@ def test_the_queue_setting_names_what_it_accepts(tmp_path):
     app = create_app(base_test_config(tmp_path, JOBS_URL=f"sqlite:///{tmp_path / 'q' / 'jobs.db'}"))
     queue(app).put("probe", {"stage": "storing"})
     assert queue(app).get("probe", peek=True) == {"stage": "storing"} and (tmp_path / "q" / "jobs.db").exists()
+
+
+def test_the_edi_lead_can_ask_for_an_e_mail_when_the_results_are_ready(app, db, world, edi, smtp_server):
+    w = world["closed"]
+    _queue(db, w)
+    assert "E-mail me when they are ready" not in edi.get(f"/reports/waves/{w}").get_data(as_text=True)  # mail off
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.server_address[1],
+                      BASE_URL="https://voice.example")
+    resp = post_form(edi, f"/reports/waves/{w}/notify-me", {}, get_url=f"/reports/waves/{w}")
+    assert resp.status_code == 302
+    page = edi.get(f"/reports/waves/{w}").get_data(as_text=True)
+    assert "You will get an e-mail" in page and "E-mail me when they are ready" not in page
+    assert build_now(app, w).state == "done"
+    assert len(smtp_server.received) == 1
+    message = smtp_server.received[0]
+    from survey.models import StaffUser
+    edi_email = db.scalar(select(StaffUser.email).where(StaffUser.role == "edi_lead"))
+    assert message["to"] == [edi_email]
+    assert f"https://voice.example/reports/waves/{w}" in message["data"] and "are ready" in message["data"]
+    assert "Jobs closed 2024" not in message["data"]                     # a link, nothing about the wave
+    _queue(db, w, rebuild=True)
+    assert build_now(app, w).state == "done" and len(smtp_server.received) == 1   # asked once, told once
