@@ -95,6 +95,7 @@ def test_wave_page_shows_the_stage_refreshes_without_script_and_then_the_results
     resp = post_form(edi, f"/reports/waves/{w}/prepare", {}, get_url=f"/reports/waves/{w}")
     assert resp.status_code == 302 and _releases(db, w) == []
     assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "release.queue")) == 1
+    assert "Being prepared" in edi.get("/reports/").get_data(as_text=True)
     resp = edi.get(f"/reports/waves/{w}")
     page = resp.get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="5">' in page
@@ -188,6 +189,7 @@ def test_a_build_failing_three_times_stops_and_says_so_without_its_text(app, db,
     page = edi.get(f"/reports/waves/{w}").get_data(as_text=True)
     assert "The results could not be prepared" in page and "Stopped after 3 attempts" in page
     assert "Try again" in page and 'http-equiv="refresh"' not in page and SECRET not in page
+    assert "Could not be prepared" in edi.get("/reports/").get_data(as_text=True)
     assert _releases(db, w) == []
 
     monkeypatch.undo()
