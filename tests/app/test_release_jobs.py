@@ -297,3 +297,32 @@ def test_the_edi_lead_can_ask_for_an_e_mail_when_the_results_are_ready(app, db, 
     assert "Jobs closed 2024" not in message["data"]                     # a link, nothing about the wave
     _queue(db, w, rebuild=True)
     assert build_now(app, w).state == "done" and len(smtp_server.received) == 1   # asked once, told once
+
+
+@pytest.mark.parametrize("command, params, reloader_child, setting, runs", [
+    ("run", {"reload": False}, False, "auto", True),      # the README's demo server
+    ("run", {"reload": None}, False, "auto", True),       # no --debug: no reloader
+    ("run", {"reload": True}, False, "auto", False),      # the reloader's parent serves nothing...
+    ("run", {"reload": True}, True, "auto", True),        # ...its child does
+    ("worker", {}, False, True, False),                   # a worker has its own consumer
+    ("demo", {}, False, True, False),                     # a command's threads would die with it
+    (None, {}, False, "auto", False),                     # gunicorn
+    (None, {}, False, True, True),                        # a server told to
+    ("run", {"reload": False}, False, False, False),
+])
+def test_which_processes_run_a_consumer_in_threads(app, monkeypatch, command, params, reloader_child, setting,
+                                                   runs):
+    import click
+    from survey.jobs import _serve_jobs_here
+    monkeypatch.setitem(app.config, "JOBS_IN_PROCESS", setting)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    if reloader_child:
+        monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
+    else:
+        monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    if command is None:
+        assert _serve_jobs_here(app) is runs
+        return
+    with click.Context(click.Command(command), info_name=command) as ctx:
+        ctx.params.update(params)
+        assert _serve_jobs_here(app) is runs
