@@ -326,3 +326,16 @@ def test_which_processes_run_a_consumer_in_threads(app, monkeypatch, command, pa
     with click.Context(click.Command(command), info_name=command) as ctx:
         ctx.params.update(params)
         assert _serve_jobs_here(app) is runs
+
+
+def test_an_unreachable_queue_leaves_the_build_queued_for_the_sweep(app, db, world, caplog, make_staff, sign_in):
+    from survey.jobs import enqueue_build
+    app.config["JOBS_URL"] = "redis://127.0.0.1:1/0"          # nothing listens there
+    app.extensions["survey.huey"] = None
+    admin = app.test_client()
+    sign_in(admin, make_staff("admin"))
+    resp = post_form(admin, f"/admin/waves/{world['open']}/close", {})
+    assert resp.status_code == 302                              # closing the wave still works
+    assert _row(db, world["open"]).state == "queued"
+    assert any(r.getMessage().startswith("job queue unavailable") for r in caplog.records)
+    assert enqueue_build(app, world["open"]) is False
