@@ -13,10 +13,10 @@ wsgi_app = "survey:create_app()"
 bind = os.environ.get("SURVEY_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("SURVEY_WORKERS", multiprocessing.cpu_count() * 2))
 worker_class = "sync"
-# Preparing a wave's results (disclosure control with an exact audit) runs inside the
-# EDI lead's request and takes about a minute for a region's wave on 2 cores; prefer
-# `flask --app survey report` from cron right after a wave closes (docs/deploy.md).
-timeout = 180
+# No request runs long work: a wave's results (the exact disclosure audit, a minute or two
+# nationally) are built by `flask --app survey worker` (survey/jobs.py), so a request
+# that takes 30 s is stuck and its worker is replaced.
+timeout = 30
 graceful_timeout = 20
 keepalive = 5
 max_requests = 2000          # recycle workers now and then

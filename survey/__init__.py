@@ -84,6 +84,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _fixed_urls(app)
     from survey.cli import register as register_cli
     register_cli(app)
+    from survey import jobs
+    jobs.init_app(app)          # last: under `flask run` it starts a consumer on the finished app
     return app
 
 

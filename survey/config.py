@@ -48,6 +48,20 @@ class Defaults:
     RATELIMIT_STAFF_LOGIN = "10/15minutes"         # per account
     RATELIMIT_STAFF_LOGIN_CLIENT = "30/15minutes"  # per client, whatever addresses it tries
 
+    # Background jobs (survey/jobs.py, huey). JOBS_URL unset: a queue in instance/jobs.db
+    # (SQLite, one host); "redis://host:6379/1": Redis, shared by workers on every host.
+    JOBS_URL: str | None = None
+    JOBS_NAME = "survey"     # the queue's name: two services sharing one Redis need different ones
+    # A consumer in threads of this process: "auto" = only under `flask --app survey run`
+    # (the demo server), never under gunicorn; production runs `flask --app survey worker`.
+    JOBS_IN_PROCESS: bool | str = "auto"
+    # The worker schedules maintenance, purge and guardian notifications itself; set False
+    # to run them from cron instead (docs/deploy.md, section 7).
+    JOBS_PERIODIC_MAINTENANCE = True
+    RELEASE_BUILD_LEASE_SECONDS = 120   # a build's claim lapses this long after its worker stops
+    RELEASE_BUILD_RETRY_SECONDS = 60    # pause before trying a failed build again
+    RELEASE_BUILD_ATTEMPTS = 3          # attempts in all, killed ones included, then it stops
+
     # Email to guardians (off unless MAIL_SERVER is set). Never to the person who spoke up.
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25

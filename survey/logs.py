@@ -57,6 +57,14 @@ def init_app(app) -> None:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
+        # huey's warnings and errors (a periodic task's lock held, a task it could not run) in
+        # the same form; its info lines (every task and every minute's sweep) would bury ours.
+        # Its tasks carry wave ids only.
+        huey_logger = logging.getLogger("huey")
+        if not huey_logger.handlers:
+            huey_logger.addHandler(handler)
+            huey_logger.setLevel(logging.WARNING)
+            huey_logger.propagate = False
 
     @app.before_request
     def _start_timer():

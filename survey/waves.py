@@ -80,11 +80,18 @@ def create_wave(session: Session, definition: SurveyDefinition, name: str, org_c
 
 
 def close_wave(session: Session, name: str, actor_id: int | None = None) -> Wave:
+    """Close the wave and, if anyone answered it, queue its release (survey/releases/jobs.py)
+    in the same transaction; after the commit the caller tells the queue
+    (survey.jobs.enqueue_build), and if that message is lost the worker's sweep sends it."""
+    from survey.releases.jobs import request_build
+
     wave = wave_by_name(session, name)
     if wave.is_closed:
         raise WaveError(f"The wave '{wave.name}' is closed already.")
     wave.is_closed = True
     audit.record(session, actor_id, "wave.close", "wave", wave.id, {"name": wave.name})
+    if session.scalar(select(Response.id).where(Response.wave_id == wave.id).limit(1)) is not None:
+        request_build(session, wave, rebuild=False, actor_id=actor_id)
     return wave
 
 

@@ -15,6 +15,7 @@ from survey.admin.forms import ConfirmForm, InvitedForm, TokenBatchForm, WaveFor
 from survey.auth import staff_required
 from survey.db import get_session
 from survey.definitions import available_surveys
+from survey.jobs import enqueue_build
 from survey.invitations import ensure_open_links, open_link_url
 from survey.models import OpenLink, Organisation, Wave, WaveMode
 from survey.orgs import tree
@@ -126,8 +127,10 @@ def wave_close(wave_id: int):
             flash(str(exc))
         else:
             db.commit()
+            enqueue_build(current_app._get_current_object(), wave.id)
             log("admin.wave.close", wave_id=wave.id)
-            flash(f"The wave '{wave.name}' is closed: no more answers are accepted.")
+            flash(f"The wave '{wave.name}' is closed: no more answers are accepted. Its results are being "
+                  "prepared; the EDI lead finds them on the wave's results page.")
         return redirect(back)
     if wave.is_closed:
         flash(f"The wave '{wave.name}' is closed already.")

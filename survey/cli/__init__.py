@@ -19,6 +19,7 @@ MODULES = [
     "survey.cli.demo",
     "survey.cli.report",
     "survey.cli.maintenance",
+    "survey.cli.worker",
 ]
 
 

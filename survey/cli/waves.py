@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from survey.db import session_scope
 from survey.definitions import DefinitionError, find_survey
+from survey.jobs import enqueue_build
 from survey.invitations import ensure_open_links, open_link_url
 from survey.waves import WaveError, close_wave, create_wave, list_waves, parse_date, set_invited, wave_by_name
 
@@ -66,10 +67,11 @@ def close_command(name):
     """Close a wave now (no more answers; results can be released)."""
     try:
         with session_scope() as session:
-            close_wave(session, name)
+            wave_id = close_wave(session, name).id
     except WaveError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Closed the wave '{name}'.")
+    enqueue_build(current_app._get_current_object(), wave_id)
+    click.echo(f"Closed the wave '{name}'. Its results are queued for a worker to prepare.")
 
 
 @waves_group.command("links")

@@ -15,3 +15,5 @@ __all__ = [
 ]
 from survey.models.releases import Release, ReleasePart  # noqa: E402
 __all__ += ["Release", "ReleasePart"]
+from survey.models.jobs import ReleaseBuild, ReleaseWatcher  # noqa: E402
+__all__ += ["ReleaseBuild", "ReleaseWatcher"]

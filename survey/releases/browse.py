@@ -29,12 +29,15 @@ class WaveItem:
     wave: Wave
     finished: bool
     release: Release | None
+    build_state: str | None = None      # the wave's build (survey/releases/jobs.py): queued, running, done, failed
 
 
 def wave_listing(session: Session, today: dt.date) -> list[WaveItem]:
+    from survey.models.jobs import ReleaseBuild
     waves = session.scalars(select(Wave).order_by(Wave.closes_on.desc(), Wave.name)).all()
-    return [WaveItem(w, w.is_finished(today), latest_release(session, w.id) if w.is_finished(today) else None)
-            for w in waves]
+    states = dict(session.execute(select(ReleaseBuild.wave_id, ReleaseBuild.state)).all())
+    return [WaveItem(w, w.is_finished(today), latest_release(session, w.id) if w.is_finished(today) else None,
+                     states.get(w.id)) for w in waves]
 
 
 def org_options(table: pd.DataFrame) -> list[tuple[str, str]]:

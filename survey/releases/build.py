@@ -13,6 +13,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -86,14 +87,22 @@ class Built:
 
 
 def build_wave_release(session: Session, wave: Wave, params: ReleaseParams, *, today: dt.date | None = None,
-                       rebuild: bool = False, built_by: int | None = None) -> Built:
+                       rebuild: bool = False, built_by: int | None = None,
+                       progress: Callable[[str], None] | None = None) -> Built:
     """The wave's frozen release: the latest one, or a new one when there is none (or when
-    `rebuild`, a new version keeping every earlier suppression). Caller commits."""
+    `rebuild`, a new version keeping every earlier suppression). Caller commits.
+
+    `progress(stage)` is told each stage as it starts: "aggregating", "protecting" (the
+    suppression and its exact audit, most of the time), "storing". It is called before
+    this session writes anything, so it may write elsewhere without waiting for this
+    transaction's locks."""
     today = today or dt.date.today()
     require_finished(wave, today)
     latest = latest_release(session, wave.id)
     if latest is not None and not rebuild:
         return Built(latest, False)
+    tell = progress or (lambda stage: None)
+    tell("aggregating")
     t0 = time.perf_counter()
     dimensions = load_dimensions()
     indicators = load_indicators(dimensions=dimensions)
@@ -112,11 +121,17 @@ def build_wave_release(session: Session, wave: Wave, params: ReleaseParams, *, t
     del profiles
     orgs = org_frame(session)
     previous = None if latest is None else load_part(latest, "pattern")
+    tell("protecting")
     try:
         rel = build_release(cells, orgs, params, previous=previous, indicators=indicators, dimensions=dimensions)
-    except DisclosureError as exc:
-        raise ReleaseError(f"The release of {wave.name!r} was not built: {exc}.") from None
+    except DisclosureError:
+        # Not the error's own text: it names the first unprotected cell and its bounds, which
+        # are what suppression hides. This message is shown on the wave page and logged.
+        raise ReleaseError(f"The release of {wave.name!r} was not built: the audit could not prove every hidden "
+                           "number safe, so nothing may be released. Ask the service team to look at the "
+                           "disclosure settings (MIN_CELL, PROTECTION_LEVEL).") from None
     t_rel = time.perf_counter()
+    tell("storing")
     prev_rates = None if latest is None else load_part(latest, "rates")
     table = rel.table
     hid = table.loc[(table["dimension"].astype(str) == "all") & (table["status"].astype(str) != "ok"),

@@ -10,6 +10,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -213,10 +214,13 @@ def chart_choice(labels: Labels, iid: str) -> str:
     return "ethnicity_group"
 
 
-def write_release_files(session: Session, wave: Wave, release: Release, out_dir: Path) -> list[Path]:
+def write_release_files(session: Session, wave: Wave, release: Release, out_dir: Path,
+                        step: Callable[[str], None] | None = None) -> list[Path]:
     """Every downloadable file of the release into out_dir; returns the paths written.
     Each table is read once, for the CSV, its chart and (unless one is kept with the
-    release already) the workbook: at national scale a reading of them all takes 1.2 s."""
+    release already) the workbook: at national scale a reading of them all takes 1.2 s.
+    `step(name)` is called as each of the `report_steps(release)` pieces is done (one per
+    indicator's CSV rows and chart, then the workbook, then the response rates)."""
     from survey.releases.xlsx import workbook_task
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -226,7 +230,7 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
     tables = {iid: load_table(session, release, iid) for iid in ids}
     workbook = workbook_task(session, wave, release, labels, tables)     # a big one in a child process, meanwhile
     try:
-        chart_paths = _csv_and_charts(out_dir, wave, release, labels, tables)
+        chart_paths = _csv_and_charts(out_dir, wave, release, labels, tables, step or (lambda name: None))
         xlsx = workbook.result()
     except BaseException:
         workbook.cancel()
@@ -236,7 +240,14 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
         path = out_dir / name
         path.write_bytes(data)
         written.append(path)
+        if step:
+            step(name)
     return written + chart_paths
+
+
+def report_steps(release: Release) -> int:
+    """How many times write_release_files calls its `step`."""
+    return len(release_indicators(release)) + 2
 
 
 # What a report writes into its folder (comments.csv: the report command, when asked)
@@ -253,7 +264,8 @@ def _remove_earlier_report(out_dir: Path, labels: Labels) -> None:
         (out_dir / "charts" / f"{iid}.svg").unlink(missing_ok=True)
 
 
-def _csv_and_charts(out_dir: Path, wave: Wave, release: Release, labels: Labels, tables: dict) -> list[Path]:
+def _csv_and_charts(out_dir: Path, wave: Wave, release: Release, labels: Labels, tables: dict,
+                    step: Callable[[str], None]) -> list[Path]:
     """indicators.csv and charts/ (returns the charts' paths)."""
     from survey.releases.charts import indicator_chart
 
@@ -272,6 +284,7 @@ def _csv_and_charts(out_dir: Path, wave: Wave, release: Release, labels: Labels,
             path.write_text(indicator_chart(table, release, labels, iid, "ALL", chart_choice(labels, iid)),
                             encoding="utf-8")
             chart_paths.append(path)
+            step(f"charts/{iid}.svg")
             if len(pending) > 2:
                 fh.write(pending.popleft().result())
         while pending:

@@ -42,8 +42,9 @@ def release_or_refusal(wave: Wave):
                                   "wave is open: live counts would show who has just answered.")
     release = latest_release(get_session(), wave.id)
     if release is None:
-        return None, render_error(409, "The results have not been prepared yet",
-                                  f"Go to the page of {wave.name} and choose 'Prepare the results'.")
+        return None, render_error(409, "The results are not ready yet",
+                                  f"They are prepared in the background after the wave closes. The page of "
+                                  f"{wave.name} shows how far it has got, or why it stopped.")
     return release, None
 
 

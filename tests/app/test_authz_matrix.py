@@ -96,6 +96,7 @@ EXPECTED: dict[str, str | frozenset] = {
     "/reports/waves/<int:wave_id>/comments": EDI,
     "/reports/waves/<int:wave_id>/download/<name>": EDI,
     "/reports/waves/<int:wave_id>/indicator": EDI,
+    "/reports/waves/<int:wave_id>/notify-me": EDI,
     "/reports/waves/<int:wave_id>/prepare": EDI,
     "/reports/waves/<int:wave_id>/response-rates": EDI,
     "/reports/waves/<int:wave_id>/trend": EDI,

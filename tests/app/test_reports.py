@@ -104,13 +104,18 @@ def test_open_wave_cannot_be_prepared(world, edi_client):
     assert world["db"].scalar(select(Release).where(Release.wave_id == o)) is None
 
 
-def test_prepare_form_keeps_the_frozen_release(world, edi_client):
+def test_prepare_form_queues_a_new_version_and_keeps_the_frozen_release(world, edi_client):
+    from survey.models.jobs import ReleaseBuild
     w = world["closed"].id
     resp = post_form(edi_client, f"/reports/waves/{w}/prepare", {}, get_url=f"/reports/waves/{world['open'].id}")
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/reports/waves/{w}")
     db = world["db"]
     db.rollback()
-    assert [r.version for r in db.scalars(select(Release).where(Release.wave_id == w))] == [1]
+    assert [r.version for r in db.scalars(select(Release).where(Release.wave_id == w))] == [1]   # built by a worker
+    row = db.get(ReleaseBuild, w)
+    assert row.state == "queued" and row.rebuild is True
+    db.delete(row)                     # the later tests read the page without a build in progress
+    db.commit()
     assert edi_client.post(f"/reports/waves/{w}/prepare", data={}).status_code == 400   # no CSRF token
 
 
