@@ -110,6 +110,11 @@ def raise_concern_page():
         anonymous = form.contact_mode.data != "confidential"
         data = ConcernInput(text=form.text.data, elements=list(form.elements.data or []), org_id=org_id,
                             anonymous=anonymous, contact=None if anonymous else form.contact.data)
+        problems = data.problems()          # what the form's validators let through (a tampered list)
+        if problems:
+            for name, message in problems.items():
+                getattr(form, name).errors = [message]
+            return render_template("speakup/raise.html", form=form, limited=False)
         try:
             case = raise_concern(db, keyring(), access_key_hasher(), data)
             db.commit()
