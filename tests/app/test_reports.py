@@ -399,3 +399,42 @@ def test_rebuild_after_late_responses_is_monotone(world, edi_client):
     assert hidden_before <= set(rates_after.index[rates_after["status"] != "ok"])
     page = edi_client.get(f"/reports/waves/{wave.id}").get_data(as_text=True)
     assert "Version 2" in page
+
+
+@pytest.mark.slow
+def test_attacker_knowing_the_tables_nest_recovers_nothing(world, edi_client):
+    """The downloaded indicators.csv against tests.support's attacker, which reads the YAML
+    apart from the engine: White and Not stated are one number in both ethnicity tables and
+    BME is the sum of the four broad groups. Nothing hidden in them is pinned beyond what
+    the published totals and the size classes pin whatever is suppressed (issue 18)."""
+    import pandas as pd
+    from tests.support import definitions
+    from tests.support.attacker import Attack
+    from survey.models import Organisation
+
+    w = world["closed"].id
+    table = pd.read_csv(io.StringIO(edi_client.get(f"/reports/waves/{w}/download/indicators.csv")
+                                    .get_data(as_text=True)), dtype={"org_code": str})
+    shown = set(table["org_code"])
+    parent = {o.code: (o.parent.code if o.parent and o.parent.code in shown else "ALL")
+              for o in world["db"].query(Organisation) if o.code in shown}
+    parent["ALL"] = None
+    empty = empty_groups(world)
+    defs = definitions.shipped()
+    eth = table[table["dimension"].isin(["all", "ethnicity_group", "ethnicity_broad"])]
+    checked = 0
+    for ind, mine in eth.groupby("indicator"):
+        if not (mine["status"] != "ok").any():
+            continue
+        real = Attack(defs, mine, None, parent, 11, relations=False, columns={"ethnicity"})
+        need = pd.Series(1.0, index=real.hidden.index)
+        got = real.ranges(need, batches=20)
+        short = got[(got["hi"] - got["lo"]) < 1 - 1e-6]
+        short = short[[(defs.canon[r.indicator], r.dimension, r.group) not in empty for r in short.itertuples()]]
+        if len(short):
+            seen = Attack(defs, mine, None, parent, 11, relations=False, columns={"ethnicity"}, inherent=True)
+            wide = seen.ranges(need.loc[short.index], rows=short.index)
+            short = short[(short["hi"] - short["lo"]).to_numpy() < (wide["hi"] - wide["lo"]).to_numpy() - 1e-6]
+        assert short.empty, short.to_string()
+        checked += len(got)
+    assert checked > 0

@@ -268,11 +268,12 @@ class Attack:
         return sign * h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value)
 
     def ranges(self, need: pd.Series | None = None, *, samples: int = 12, integer: bool = False,
-               seed: int = 0) -> pd.DataFrame:
+               seed: int = 0, batches: int = 0, rows=None) -> pd.DataFrame:
         """self.hidden with lo and hi: each hidden number's feasible interval, exact where it is
         narrower than `need` (per row; default: everything exact), else a proven lower bound
-        (`hi - lo` at least `need`)."""
-        out = self.hidden.copy()
+        (`hi - lo` at least `need`). `batches`: that many objectives over the numbers still
+        short, before the exact ones. `rows`: only these rows of self.hidden."""
+        out = self.hidden.copy() if rows is None else self.hidden.loc[rows].copy()
         if not len(out):
             out["lo"] = out["hi"] = []
             return out
@@ -289,6 +290,18 @@ class Attack:
                 continue
             v = C @ x
             lo, hi = np.minimum(lo, v), np.maximum(hi, v)
+        # then objectives aimed at what is still short: random signs over those numbers
+        # together, so one solve can widen many of them at once
+        for _ in range(batches):
+            short = np.flatnonzero(~(hi - lo >= need.to_numpy() - 1e-9))
+            if len(short) < 8:
+                break
+            w = sparse.csr_matrix((rng.choice([-1.0, 1.0], size=len(short)), (np.zeros(len(short), int), short)),
+                                  shape=(1, len(out)))
+            _, x = self._optimum(h, np.asarray((w @ C).todense()).ravel(), 1.0)
+            if x is not None:
+                v = C @ x
+                lo, hi = np.minimum(lo, v), np.maximum(hi, v)
         exact = np.zeros(len(out), bool)
         for i in np.flatnonzero(~(hi - lo >= need.to_numpy() - 1e-9)):
             c = C[i].toarray().ravel()

@@ -1,0 +1,138 @@
+"""What the release's model leaves out: hidden numbers an outsider pins with each family of
+relations the shipped definitions imply (issue 18). A measurement, not a test.
+
+    .venv/bin/python bench/relations.py [--seed N] [--integer]
+
+Builds a seeded ICS of 10 practices with planted rare respondents (the one
+tests/unit/analysis/test_nesting.py attacks: 1, 2, 10 and 11 BME staff at single practices,
+a practice whose only Not stated respondent is Disabled; every WRES/WDES question answered),
+its release (ethnicity in three and five groups, disability) and its response rates, then
+attacks every downloadable number with tests.support's attacker, written apart from the
+engine, three ways:
+
+  tables        each indicator alone, its tables nested as the definitions say (White is
+                White, BME is Mixed + Asian + Black + Other): what the release is protected
+                against;
+  respondents   every indicator at once, plus the relations between them (a numerator inside
+                its base; WRES 6's base inside WDES 4(ii) or 4(iii); every base inside the
+                people who answered) and the published number of answers per organisation;
+  inherent      only what no suppression can withhold (published totals and answers, every
+                cell's size class): what that pins is pinned by any release.
+
+A hidden number counts as pinned when its interval is narrower than the promise (2 for a
+base under 11 with people in it, 1 otherwise; a count no more than its group's size) and
+narrower than the inherent attack leaves it. Ends with
+  RESULT hidden=... pinned_tables=... pinned_respondents=... examples=...
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from survey.analysis import ReleaseParams, build_release, finest_cells, load_dimensions, load_indicators  # noqa: E402
+from survey.releases.rates import protect_rates  # noqa: E402
+from tests.support import definitions  # noqa: E402
+from tests.support.attacker import Attack  # noqa: E402
+from tests.unit.analysis import test_nesting as planted  # noqa: E402
+from tests.unit.analysis.conftest import profiles  # noqa: E402
+
+PROTECTION = 2
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--integer", action="store_true", help="integer programming for narrow intervals too")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    orgs = planted._orgs([3, 2, 3, 2])
+    rows = planted._people(orgs, planted.PLANTED_SIZES, seed=args.seed, plant=planted.PLANT)
+    alld = load_dimensions()
+    dims = {k: alld[k] for k in ("all", "ethnicity_group", "ethnicity_broad", "disability")}
+    inds = load_indicators(dimensions=dims)
+    prof = profiles(rows, inds)
+    cells = finest_cells(prof, inds, dims)
+    params = ReleaseParams()
+    release = build_release(cells, orgs, params, indicators=inds, dimensions=dims)
+    table = release.table
+    answered = prof.groupby("org_code")["n"].sum()
+    base_cols = [c for c in prof.columns if c.endswith("__base")]
+    leaf_bases = prof.groupby("org_code")[base_cols].sum()
+    leaf_bases.columns = [c[: -len("__base")] for c in base_cols]
+    hid = table.loc[(table["dimension"].astype(str) == "all") & (table["status"].astype(str) != "ok"),
+                    ["org_code", "indicator"]].astype(str)
+    rates = protect_rates(pd.Series(answered * 2), answered, orgs, params,
+                          hidden_totals={"leaf_bases": leaf_bases, "hidden": set(map(tuple, hid.to_numpy()))})
+    print(f"release: {len(table)} cells, {int((table['status'] != 'ok').sum())} hidden; "
+          f"rates: {int((rates['status'] != 'ok').sum())} of {len(rates)} answer counts hidden "
+          f"({time.perf_counter() - t0:.1f} s)")
+
+    defs = definitions.shipped()
+    parent = {c: (p if isinstance(p, str) else "ALL") for c, p in zip(orgs["code"], orgs["parent_code"])}
+    parent["ALL"] = None
+    truth = planted._truth(cells, orgs)
+    frame = table.astype({"base": "float", "count": "float"}).copy()
+    for c in ("indicator", "org_code", "org_level", "dimension", "group", "status"):
+        frame[c] = frame[c].astype(str)
+    rate_frame = rates.astype({"org_code": str, "status": str})
+
+    def need_of(attack):
+        h = attack.hidden
+        key = list(zip(h["indicator"], h["org_code"], h["dimension"], h["group"]))
+        x = np.array([truth["base"].get(k, 0) for k in key], float)
+        empty = np.array([truth["base"].get((k[0], "ALL", k[2], k[3]), 0) == 0 for k in key])
+        level = np.where(empty, 0, np.where((h["status"] == "primary") & (x > 0), PROTECTION, 1))
+        return pd.Series(np.where(h["what"] == "base", level, np.minimum(level, x)), index=h.index).astype(float)
+
+    inherent = Attack(defs, frame, rate_frame, parent, params.min_cell, inherent=True, relations=True)
+    print(f"{len(inherent.hidden)} hidden numbers", flush=True)
+    key = ["canon", "org_code", "dimension", "group", "what"]
+
+    def pinned(attack, label):
+        """Hidden numbers narrower than the promise under `attack` and narrower than the
+        inherent attack leaves them (worked out for those numbers only)."""
+        t = time.perf_counter()
+        need = need_of(attack)
+        got = attack.ranges(need, integer=args.integer, batches=40)
+        got["need"] = need.to_numpy()
+        short = got[(got["hi"] - got["lo"]) < got["need"] - 1e-6]
+        if len(short):
+            at = inherent.hidden.reset_index().merge(short[key], on=key)["index"].to_numpy()
+            wide = inherent.ranges(need_of(inherent).loc[at], rows=at, batches=10)
+            cap = short[key].merge(wide[key + ["lo", "hi"]].rename(columns={"lo": "ilo", "hi": "ihi"}),
+                                   on=key, how="left")
+            beyond = (short["hi"] - short["lo"]).to_numpy() < (cap["ihi"] - cap["ilo"]).fillna(np.inf).to_numpy() - 1e-6
+            short = short[beyond]
+        print(f"{label}: {len(short)} of {len(got)} hidden numbers pinned or too narrow "
+              f"({time.perf_counter() - t:.1f} s)", flush=True)
+        return short
+
+    tables = []
+    for ind in sorted(set(frame["indicator"])):
+        mine = frame[frame["indicator"] == ind]
+        for cols, dset in (({"ethnicity"}, ("all", "ethnicity_group", "ethnicity_broad")), ({"disability"}, ("all", "disability"))):
+            part = mine[mine["dimension"].isin(dset)]
+            if (part["status"] != "ok").any():
+                tables.append(pinned(Attack(defs, part, None, parent, params.min_cell, relations=False, columns=cols),
+                                     f"tables {ind} {sorted(cols)[0]}"))
+    by_tables = pd.concat(tables)
+    by_all = pinned(Attack(defs, frame, rate_frame, parent, params.min_cell, relations=True), "respondents")
+    examples = by_all.drop_duplicates(["canon", "org_code", "dimension", "group"]).head(5)
+    for r in examples.itertuples():
+        print(f"  e.g. {r.indicator} {r.org_level} {r.org_code} {r.dimension} {r.group!r} {r.what}: "
+              f"{r.status}, pinned to {r.lo:g}..{r.hi:g}")
+    kinds = by_all.groupby("what").size().to_dict()
+    print(f"RESULT hidden={len(inherent.hidden)} pinned_tables={len(by_tables)} pinned_respondents={len(by_all)} "
+          f"bases={kinds.get('base', 0)} counts={kinds.get('count', 0)} complements={kinds.get('complement', 0)} "
+          f"seconds={time.perf_counter() - t0:.0f}")
+
+
+if __name__ == "__main__":
+    main()
