@@ -22,7 +22,8 @@ engine, three ways:
 A hidden number counts as pinned when its interval is narrower than the promise (2 for a
 base under 11 with people in it, 1 otherwise; a count no more than its group's size) and
 narrower than the inherent attack leaves it. Ends with
-  RESULT hidden=... pinned_tables=... pinned_respondents=... examples=...
+  RESULT hidden=... pinned_tables=... pinned_respondents=... bases=... counts=... complements=...
+  of_primary=... (pinned numbers of groups under 11) seconds=...
 """
 from __future__ import annotations
 
@@ -131,6 +132,7 @@ def main() -> None:
     kinds = by_all.groupby("what").size().to_dict()
     print(f"RESULT hidden={len(inherent.hidden)} pinned_tables={len(by_tables)} pinned_respondents={len(by_all)} "
           f"bases={kinds.get('base', 0)} counts={kinds.get('count', 0)} complements={kinds.get('complement', 0)} "
+          f"of_primary={int((by_all['status'] == 'primary').sum())} "
           f"seconds={time.perf_counter() - t0:.0f}")
 
 
