@@ -34,6 +34,9 @@ class Defaults:
     SPEAKUP_RETURN_MIN_COUNT = 3     # counts 1..k in the quarterly return are suppressed
     GUARDIAN_CONTACTS: dict[str, str] = {}   # org code -> "Name, how to reach them"
     DEFAULT_GUARDIAN_CONTACT = "Your organisation's Freedom to Speak Up guardian"
+    # The new reference and key stay on the page (in that browser's session cookie, encrypted)
+    # until the person ticks "I have saved", for at most this long.
+    SPEAKUP_KEY_SHOWN_SECONDS = 15 * 60
 
     # Slow hashing (argon2id). Tests swap in cheap parameters.
     ARGON2_TIME_COST = 3

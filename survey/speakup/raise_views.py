@@ -6,6 +6,7 @@ to the rate limiter, which keeps a keyed hash of it for the length of its window
 from __future__ import annotations
 
 import json
+import time
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import select
@@ -22,8 +23,12 @@ from survey.models import Organisation
 from survey.speakup import bp
 from survey.speakup.forms import PREFER_NOT, RaiseForm, SavedKeyForm
 
-NEW_CASE = "speakup_new"        # the reference and key, encrypted, until shown once
+NEW_CASE = "speakup_new"        # the reference and key, encrypted, until the person says they saved them
 SHOWN = "speakup_shown"         # the reference whose key was shown (for the confirmation)
+
+
+def _now() -> float:
+    return time.time()
 
 
 def guardian_contact(org: Organisation | None) -> str:
@@ -79,9 +84,28 @@ def _unavailable(db, form):
 
 
 def _remember_once(reference: str, key: str) -> None:
-    # The signed session cookie is readable by its holder, so the key travels encrypted.
-    session[NEW_CASE] = keyring().encrypt(json.dumps({"ref": reference, "key": key})).decode("ascii")
-    session.pop(SHOWN, None)
+    # The signed session cookie is readable by its holder, so the key travels encrypted,
+    # with the time after which it is never shown again (a copied cookie expires with it).
+    until = _now() + float(current_app.config["SPEAKUP_KEY_SHOWN_SECONDS"])
+    session[NEW_CASE] = keyring().encrypt(json.dumps({"ref": reference, "key": key, "until": until})).decode("ascii")
+    session[SHOWN] = reference
+
+
+def _pending() -> dict | None:
+    """The reference and key still to be confirmed as saved, or None (never shown again after
+    the box was ticked, nor after SPEAKUP_KEY_SHOWN_SECONDS)."""
+    blob = session.get(NEW_CASE)
+    if blob is None:
+        return None
+    try:
+        shown = json.loads(keyring().decrypt(blob.encode("ascii")))
+        fresh = float(shown.get("until", 0)) > _now()
+    except (KeyRingError, ValueError, TypeError, AttributeError):
+        fresh = False
+    if not fresh:
+        session.pop(NEW_CASE, None)
+        return None
+    return shown
 
 
 @bp.route("/raise", methods=["GET", "POST"])
@@ -123,20 +147,19 @@ def raise_concern_page():
 @bp.route("/raised", methods=["GET", "POST"])
 def raised():
     form = SavedKeyForm()
+    shown = _pending()
     if request.method == "POST":
         if form.validate_on_submit():
+            session.pop(NEW_CASE, None)
             session.pop(SHOWN, None)
             return redirect(url_for("speakup.next_steps"), code=303)
-        # The key was shown on the previous page and is not kept: say so plainly.
+        if shown is not None:
+            # Not ticked yet: the key is shown again with the error, until it is ticked.
+            return render_template("speakup/raised.html", form=form, reference=shown["ref"], key=shown["key"], again=False), 400
+        # Too late (or already confirmed): the key is not kept any more, say so plainly.
         return render_template("speakup/raised.html", form=form, reference=session.get(SHOWN), key=None, again=True), 400
-    blob = session.pop(NEW_CASE, None)
-    if blob is None:
+    if shown is None:
         return render_template("speakup/raised.html", form=form, reference=session.get(SHOWN), key=None, again=True)
-    try:
-        shown = json.loads(keyring().decrypt(blob.encode("ascii")))
-    except (KeyRingError, ValueError):
-        return render_template("speakup/raised.html", form=form, reference=None, key=None, again=True)
-    session[SHOWN] = shown["ref"]
     return render_template("speakup/raised.html", form=form, reference=shown["ref"], key=shown["key"], again=False)
 
 

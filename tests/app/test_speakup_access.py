@@ -160,19 +160,54 @@ def test_withdrawal_erases_text_and_keeps_facts(client, db, forbid_in_logs):
     assert concern.elements() == ["bullying", "detriment"] and concern.raised_on and concern.withdrawn_on
 
 
-def test_continuing_without_confirming_the_key_is_explained(client, forbid_in_logs):
-    text = "Unticked confirmation case uc01"
-    forbid_in_logs(text)
+def _raise_unconfirmed(client, text):
     resp = post_form(client, "/speakup/raise", {"text": text, "org": "none", "contact_mode": "anonymous"})
     assert resp.status_code == 303
     page = _text(client.get("/speakup/raised"))
     ref, key = __import__("re").findall(r'<span class="app-key">([0-9A-Z-]+)</span>', page)
+    return ref, key
+
+
+def test_continuing_without_ticking_shows_the_key_again_with_the_error(client, forbid_in_logs):
+    text = "Unticked confirmation case uc01"
+    forbid_in_logs(text)
+    ref, key = _raise_unconfirmed(client, text)
     forbid_in_logs(ref, key)
+    for _ in range(2):   # as often as it takes, until the box is ticked
+        resp = post_form(client, "/speakup/raised", {})
+        assert resp.status_code == 400
+        again = _text(resp)
+        assert "There is a problem" in again
+        assert "Tick the box to confirm you have saved your reference and access key" in again
+        assert key in again and ref in again
+    # A reload before ticking still shows it (the person has not said they saved it).
+    assert key in _text(client.get("/speakup/raised"))
+    resp = post_form(client, "/speakup/raised", {"saved": "y"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/speakup/next")
+    # Never after the box was ticked.
+    after = _text(client.get("/speakup/raised"))
+    assert "already been shown" in after and key not in after
+    late = post_form(client, "/speakup/raised", {})
+    assert late.status_code == 400 and key not in _text(late)
+
+
+def test_the_key_is_not_kept_past_its_short_window(app, client, forbid_in_logs, monkeypatch):
+    from survey.speakup import raise_views
+    text = "Unticked and walked away uc02"
+    forbid_in_logs(text)
+    ref, key = _raise_unconfirmed(client, text)
+    forbid_in_logs(ref, key)
+    cookie = client.get_cookie("session").value
+    later = raise_views._now() + app.config["SPEAKUP_KEY_SHOWN_SECONDS"] + 1
+    monkeypatch.setattr(raise_views, "_now", lambda: later)
     resp = post_form(client, "/speakup/raised", {})
     assert resp.status_code == 400
-    again = _text(resp)
-    assert "Tick the box to confirm you have saved your reference and access key" in again
-    assert key not in again and ref in again
+    page = _text(resp)
+    assert "already been shown" in page and key not in page and ref in page
+    # A copy of the session cookie taken while the key was on screen no longer shows it either.
+    other = app.test_client()
+    other.set_cookie("session", cookie)
+    assert key not in _text(other.get("/speakup/raised"))
 
 
 def test_an_unknown_case_number_is_a_clear_404(app, db, make_staff):
