@@ -9,13 +9,13 @@ The response is built before the commit, so a failure stores no hash of an unsee
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import re
 
 import segno
 from flask import current_app, flash, make_response, redirect, render_template, url_for
 
+from survey import csvsafe
 from survey.admin import bp
 from survey.admin.common import actor_id, log
 from survey.admin.forms import TokenBatchForm
@@ -31,7 +31,7 @@ from survey.waves import WaveError, org_or_error
 def links_csv(links: list[str]) -> str:
     """The same layout as the CLI's file: a 'link' header, one link per row."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvsafe.writer(out, lineterminator="\r\n")
     writer.writerow(["link"])
     writer.writerows([link] for link in links)
     return out.getvalue()

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from survey import csvsafe
 from survey.analysis import load_benchmarks, load_dimensions, load_indicators
 from survey.models import Wave
 from survey.models.releases import Release
@@ -80,6 +81,7 @@ def indicators_csv(session: Session, wave: Wave, release: Release) -> bytes:
 
 
 def _csv_field(text: str) -> bytes:
+    text = csvsafe.cell(text)            # never a formula in the reader's spreadsheet
     if any(ch in text for ch in ',"\r\n'):
         text = '"' + text.replace('"', '""') + '"'
     return text.encode("utf-8")
@@ -197,6 +199,8 @@ def rates_csv(wave: Wave, release: Release) -> bytes:
     rates = rates_table(release).copy()
     rates.insert(0, "wave", wave.name)
     rates["rate"] = [("" if pd.isna(v) else f"{v:.1f}") for v in rates["rate"]]
+    for col in ("wave", "org_level", "org_code", "org_name", "status"):
+        rates[col] = [csvsafe.cell(v) for v in rates[col]]
     return rates[RATE_CSV_COLUMNS].to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
