@@ -45,7 +45,8 @@ class Defaults:
 
     # Rate limits, shared between processes through Redis when REDIS_URL is set.
     REDIS_URL: str | None = None
-    RATELIMIT_FOLLOWUP = "10/hour"        # per case reference
+    RATELIMIT_FOLLOWUP = "10/hour"        # wrong keys per case reference before each further one costs more
+    RATELIMIT_FOLLOWUP_HOT_COST = 5       # ... this many of its client's attempts (the right key is never refused)
     RATELIMIT_FOLLOWUP_CLIENT = "20/hour"  # per client (a keyed hash held only in memory/Redis)
     RATELIMIT_SPEAKUP_SUBMIT = "10/hour"
     RATELIMIT_STAFF_LOGIN = "10/15minutes"         # per account

@@ -119,21 +119,29 @@ def raise_concern(session: Session, ring: KeyRing, hasher: SlowHasher, data: Con
 
 
 def find_case_by_key(session: Session, hasher: SlowHasher, limiter: RateLimiter, reference: str, key: str,
-                     client: str, per_reference: str, per_client: str) -> Concern:
+                     client: str, per_reference: str, per_client: str, hot_cost: int = 5) -> Concern:
     """The case for (reference, key), or CaseNotFound / RateLimited.
+
+    Only the client's own limit (`per_client`) refuses an attempt. A reference is never
+    locked: anyone who sees a reference could otherwise lock its reporter out, and a
+    100-bit key needs no lockout. Wrong keys against one reference are counted instead
+    (`per_reference`); once that many have been tried, every further wrong key against it
+    costs its client `hot_cost` attempts, so guessers of a known reference are slowed five
+    times while the right key, from any client within its own limit, always opens the case.
 
     `client` is only ever passed to the rate limiter, which keeps a keyed hash of it for
     the length of its window; it is not stored or logged here.
     """
     ref = normalise_reference(reference)
-    ok_client = limiter.hit(per_client, SCOPE_FOLLOWUP_CLIENT, client or "")
-    ok_ref = limiter.hit(per_reference, SCOPE_FOLLOWUP_REF, ref or (reference or "").strip().upper()[:40])
-    if not (ok_client and ok_ref):
+    ref_id = ref or (reference or "").strip().upper()[:40]
+    if not limiter.hit(per_client, SCOPE_FOLLOWUP_CLIENT, client or ""):
         raise RateLimited()
     concern = session.scalar(select(Concern).where(Concern.reference == ref)) if ref else None
     stored = concern.access_key_hash if concern is not None else None
     typed = normalise_access_key(key or "") or (key or "")[:200]
     # Exactly one slow verification on every path: a missing case costs the same.
     if not hasher.verify(stored, typed):
+        if not limiter.hit(per_reference, SCOPE_FOLLOWUP_REF, ref_id):
+            limiter.hit(per_client, SCOPE_FOLLOWUP_CLIENT, client or "", cost=hot_cost - 1)
         raise CaseNotFound()
     return concern

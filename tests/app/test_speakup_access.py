@@ -38,19 +38,42 @@ def test_wrong_key_and_wrong_reference_get_the_same_answer(client, forbid_in_log
     assert open_case(client, reference, key).status_code == 303
 
 
-def test_guessing_is_rate_limited_per_reference(app, client, forbid_in_logs):
-    app.config["RATELIMIT_FOLLOWUP"] = "3/hour"
+def _from(address: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def test_the_right_key_works_after_fifty_wrong_ones_from_other_clients(app, client, forbid_in_logs):
+    """Anyone who sees a reference used to lock its reporter out with ten wrong keys."""
     text = "Manager shouts at reception staff daily nv30"
     reference, key = raise_concern(client, text)
     forbid_in_logs(text, reference, key)
-    for _ in range(3):
-        assert open_case(client, reference, new_access_key()).status_code == 400
-    limited = open_case(client, reference, key)   # even the right key, once the limit is reached
+    for i in range(50):
+        assert open_case(app.test_client(), reference, new_access_key(), **_from(f"10.0.{i // 200}.{i % 200 + 1}")).status_code == 400
+    assert open_case(app.test_client(), reference, key, **_from("10.9.9.9")).status_code == 303
+    # and from a client that guessed wrong itself, within its own limit
+    assert open_case(app.test_client(), reference, key, **_from("10.0.0.1")).status_code == 303
+
+
+def test_guessers_of_a_known_reference_are_slowed_down(app, client, forbid_in_logs):
+    app.config["RATELIMIT_FOLLOWUP"] = "3/hour"
+    app.config["RATELIMIT_FOLLOWUP_CLIENT"] = "20/hour"
+    text = "Rota changed without notice nv31"
+    reference, key = raise_concern(client, text)
+    forbid_in_logs(text, reference, key)
+    for i in range(3):                      # the reference's allowance of wrong keys
+        assert open_case(app.test_client(), reference, new_access_key(), **_from(f"10.1.0.{i + 1}")).status_code == 400
+    # Beyond it each wrong key costs its client five attempts: 20 a client become 4.
+    guesser = app.test_client()
+    codes = [open_case(guesser, reference, new_access_key(), **_from("10.1.1.1")).status_code for _ in range(5)]
+    assert codes == [400, 400, 400, 400, 429], codes
+    limited = open_case(guesser, reference, key, **_from("10.1.1.1"))
     assert limited.status_code == 429 and "too many attempts" in _text(limited).lower()
-    # Another reference from the same client is still allowed (per-client limit is higher).
-    other_ref, other_key = raise_concern(client, "second " + text)
-    forbid_in_logs(other_ref, other_key)
-    assert open_case(client, other_ref, other_key).status_code == 303
+    # A client trying references nobody has guessed at keeps the usual 20 attempts.
+    cold = app.test_client()
+    codes = [open_case(cold, f"QQQQ-QQ{i:02d}", new_access_key(), **_from("10.1.2.1")).status_code for i in range(21)]
+    assert codes == [400] * 20 + [429], codes
+    # The reporter, from their own phone, is never refused.
+    assert open_case(app.test_client(), reference, key, **_from("10.1.3.1")).status_code == 303
 
 
 def test_guessing_is_rate_limited_per_client(app, client, forbid_in_logs):

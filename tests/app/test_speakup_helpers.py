@@ -27,8 +27,8 @@ def raise_concern(client, text: str, elements=("patient_safety",), mode: str = "
     return reference, key
 
 
-def open_case(client, reference: str, key: str):
-    return post_form(client, "/speakup/followup", {"reference": reference, "key": key})
+def open_case(client, reference: str, key: str, **kwargs):
+    return post_form(client, "/speakup/followup", {"reference": reference, "key": key}, **kwargs)
 
 
 def post_on_page(client, page_url: str, action_url: str, data: dict):
