@@ -214,3 +214,38 @@ def test_continue_later_with_the_same_link(app, db, wave, forbid_in_logs):
     start(later, token)
     assert "Continue where you left off" in later.get("/respond/").get_data(as_text=True)
     assert 'value="1" checked' in later.get("/respond/page/1").get_data(as_text=True)
+
+
+def _resume_href(client) -> str:
+    import re
+    body = client.get("/respond/").get_data(as_text=True)
+    assert "Continue where you left off" in body
+    return re.search(r'<a class="nhsuk-button"[^>]*href="([^"]+)"', body).group(1)
+
+
+def test_continue_where_you_left_off_goes_to_the_page_reached(app, db, wave, forbid_in_logs):
+    """Issue 21 item 5: it used to go back to page 1."""
+    w, org = wave
+    token = make_token(db, w, org)
+    forbid_in_logs(token)
+    phone = fresh_client(app)
+    start(phone, token)
+    page(phone, 1, {"q11d": "2"})            # q11e is skipped; page 2 still asks q25e
+    page(phone, 2, {"q25e": "4"})
+    page(phone, 3, {"q14a": "1", "q16b": "2"})   # page 4 (grounds) is skipped
+    later = fresh_client(app)                 # a new browser session, same link
+    start(later, token)
+    assert _resume_href(later).endswith("/respond/page/5")
+    page(later, 5, {"comment": ""})           # a page left blank still counts as reached
+    again = fresh_client(app)
+    start(again, token)
+    assert _resume_href(again).endswith("/respond/page/6")
+    page(again, 6, {})
+    last = fresh_client(app)
+    start(last, token)
+    assert _resume_href(last).endswith("/respond/check")
+    # A change that opens a skipped question sends the person there first, and resuming does too.
+    page(last, 3, {"q14a": "1", "q16b": "1"}, change=True)
+    resumed = fresh_client(app)
+    start(resumed, token)
+    assert _resume_href(resumed).endswith("/respond/page/4")
