@@ -21,8 +21,9 @@ from survey.respond.drafts import CHECK, encode
 from survey.respond.forms import SubmitForm, csrf_token
 from survey.respond.submission import Outcome, submit as submit_response
 
+# Said once under every comment box (a definition's own hint adds only what is particular to it).
 FREE_TEXT_HINT = ("Do not write names or anything else that could identify you or someone else. "
-                  "Comments are stored apart from your other answers.")
+                  "Comments are stored encrypted and never shown next to your answers about yourself.")
 
 
 def _page_or_404(definition, number: int):
