@@ -32,3 +32,25 @@ def test_the_comment_hint_says_each_thing_once(app, db, survey_id):
     assert hint.lower().count("stored") == 1, hint
     sentences = [s.strip() for s in re.split(r"(?<=\.) ", hint) if s.strip()]
     assert len(sentences) == len(set(sentences)), hint
+
+
+@pytest.mark.parametrize("survey_id", SHIPPED)
+def test_the_comment_box_never_cuts_text_and_the_server_says_how_much_is_over(app, db, survey_id, forbid_in_logs):
+    client, number, q = _comment_page(app, db, survey_id)
+    body = client.get(f"/respond/page/{number}").get_data(as_text=True)
+    box = re.search(rf'<textarea[^>]*id="{q.id}"[^>]*>', body).group(0)
+    assert "maxlength" not in box and "nhsuk-js-character-count" in box
+    assert f'data-module="nhsuk-character-count" data-maxlength="{q.max_length}"' in body
+    assert f"You can enter up to {q.max_length:,} characters" in body
+    too_long = "w" * (q.max_length + 1)
+    forbid_in_logs(too_long)
+    resp = post_form(client, f"/respond/page/{number}", {q.id: too_long})
+    page = html.unescape(resp.get_data(as_text=True))
+    assert resp.status_code == 200 and "There is a problem" in page
+    assert f"must be {q.max_length:,} characters or fewer; it is 1 character too long" in page
+    assert too_long in page                                   # nothing typed is lost
+    # A browser sends line ends as CRLF; each counts once, as on the page.
+    lines = "\r\n".join(["v" * 9] * (q.max_length // 10))     # max_length - 1 counted that way, 10% more if CRLF were two
+    forbid_in_logs(lines, lines.replace("\r\n", "\n"))
+    resp = post_form(client, f"/respond/page/{number}", {q.id: lines})
+    assert resp.status_code == 302, html.unescape(resp.get_data(as_text=True))[:500]

@@ -74,3 +74,23 @@ def test_focus_moves_to_the_error_summary(live_server, phone):
     phone.get_by_role("button", name="Send to the guardian").click()
     phone.wait_for_load_state("load")
     assert phone.get_by_label("Your name and how to contact you").is_visible()
+
+
+def test_the_comment_box_counts_characters_and_keeps_everything(live_server, phone, db):
+    """Issue 21 item 8: the box used to cut text at its limit without a word."""
+    from tests.browser.journeys import check
+    wave, org = make_wave(db)
+    token = make_token(db, wave, org)
+    phone.goto(f"{live_server}/respond/t/{token}")
+    phone.goto(f"{live_server}/respond/page/5")                 # the test survey's comment page (500 characters)
+    box = phone.get_by_label("Is there anything else you would like to tell us?")
+    box.fill("a" * 490)
+    assert "You have 10 characters remaining" in phone.inner_text("main")
+    box.fill("a" * 510)
+    assert box.input_value() == "a" * 510                       # nothing cut
+    assert "You have 10 characters too many" in phone.inner_text("main")
+    phone.get_by_role("button", name="Continue").click()
+    phone.wait_for_load_state("load")
+    assert "it is 10 characters too long" in phone.inner_text(".nhsuk-error-summary")
+    assert phone.get_by_label("Is there anything else you would like to tell us?").input_value() == "a" * 510
+    check(phone)
