@@ -34,6 +34,12 @@ class Defaults:
     SPEAKUP_RETURN_MIN_COUNT = 3     # counts 1..k in the quarterly return are suppressed
     GUARDIAN_CONTACTS: dict[str, str] = {}   # org code -> "Name, how to reach them"
     DEFAULT_GUARDIAN_CONTACT = "Your organisation's Freedom to Speak Up guardian"
+    # Where the survey's thank-you page sends someone who needs support (after questions on
+    # violence, harassment and discrimination): [name, how to reach it], after the guardian.
+    SUPPORT_CONTACTS: list[list[str]] = [
+        ["Occupational health", "Your organisation's occupational health service. Your practice manager or HR can tell you how to reach it."],
+        ["Employee assistance programme", "Free, confidential advice and counselling, if your employer provides one. Your staff handbook or intranet has the number."],
+    ]
     # The new reference and key stay on the page (in that browser's session cookie, encrypted)
     # until the person ticks "I have saved", for at most this long.
     SPEAKUP_KEY_SHOWN_SECONDS = 15 * 60

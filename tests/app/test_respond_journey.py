@@ -249,3 +249,15 @@ def test_continue_where_you_left_off_goes_to_the_page_reached(app, db, wave, for
     resumed = fresh_client(app)
     start(resumed, token)
     assert _resume_href(resumed).endswith("/respond/page/4")
+
+
+def test_the_thank_you_page_signposts_support(app, client):
+    """Issue 21 item 10: after questions on violence and harassment, where to get help."""
+    import html as html_
+    app.config["SUPPORT_CONTACTS"] = [["Occupational health", "Call Elm OH on 01234 567890"],
+                                      ["Employee assistance programme", "Vivup, 0800 000 0000, any time"]]
+    done = html_.unescape(client.get("/respond/done").get_data(as_text=True))
+    assert "If you need support" in done
+    assert 'href="/speakup/"' in done and "Freedom to Speak Up guardian" in done
+    assert "Call Elm OH on 01234 567890" in done and "Vivup, 0800 000 0000, any time" in done
+    assert "call 999" in done
