@@ -54,3 +54,20 @@ def test_the_comment_box_never_cuts_text_and_the_server_says_how_much_is_over(ap
     forbid_in_logs(lines, lines.replace("\r\n", "\n"))
     resp = post_form(client, f"/respond/page/{number}", {q.id: lines})
     assert resp.status_code == 302, html.unescape(resp.get_data(as_text=True))[:500]
+
+
+@pytest.mark.parametrize("survey_id", [s for s in SHIPPED if find_survey(None, s).question("sex")])
+def test_prefer_to_self_describe_needs_nothing_more_and_says_why(app, db, survey_id):
+    """Issue 21 item 7: the option had nowhere to describe. No box is added (words of one's
+    own next to the other answers about you could identify you); the page says so."""
+    defn = find_survey(None, survey_id)
+    wave, org = make_wave(db, defn)
+    client = fresh_client(app)
+    assert client.get(f"/respond/t/{make_token(db, wave, org)}").status_code == 302
+    number = next(n for n, p in enumerate(pages(defn), start=1) if any(q.id == "sex" for q in p.questions))
+    body = html.unescape(client.get(f"/respond/page/{number}").get_data(as_text=True))
+    assert "Prefer to self-describe" in body
+    assert 'If you choose "Prefer to self-describe", you do not need to say anything more' in body
+    assert "words of your own could show who you are" in body
+    assert not any(q.type.value == "free_text" for p in pages(defn) if any(x.id == "sex" for x in p.questions)
+                   for q in p.questions)
