@@ -51,7 +51,12 @@ def _render_page(definition, number: int, values: dict, errors: dict, answers: d
     if shown_ids is None:
         visible = {q.id for q in visible_questions(definition, {**answers, **values})}
         shown_ids = [q.id for q in page.questions if q.id in visible]
-    previous, _next, position, total = _neighbours(definition, answers, number, shown_pages)
+    previous, _next, _position, _total = _neighbours(definition, answers, number, shown_pages)
+    # Sections, not pages, are counted: how many pages routing opens depends on answers not
+    # given yet, so a page count jumped ("Page 3 of 10", later "Page 7 of 11"); the sections
+    # of a survey are fixed.
+    section_ids = [s.id for s in definition.sections]
+    position, total = section_ids.index(page.id) + 1, len(section_ids)
     back = fixed_url("respond.check") if change else (fixed_url("respond.page", number=previous) if previous else fixed_url("respond.privacy"))
     # The summary names the question; beside the question itself the short form is enough.
     inline = {qid: re.split(r" (?:to|for) “", message)[0] for qid, message in errors.items()}

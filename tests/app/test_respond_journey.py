@@ -50,7 +50,7 @@ def test_whole_journey(client, db, wave, forbid_in_logs):
     assert 'href="/respond/page/1"' in privacy
 
     first = client.get("/respond/page/1").get_data(as_text=True)
-    assert 'name="q11d"' in first and "Page 1 of" in first
+    assert 'name="q11d"' in first and "Section 1 of 4" in first
     resp = page(client, 1, {"q11d": "1"})
     assert resp.headers["Location"].endswith("/respond/page/2")
     second = client.get("/respond/page/2").get_data(as_text=True)
@@ -261,3 +261,27 @@ def test_the_thank_you_page_signposts_support(app, client):
     assert 'href="/speakup/"' in done and "Freedom to Speak Up guardian" in done
     assert "Call Elm OH on 01234 567890" in done and "Vivup, 0800 000 0000, any time" in done
     assert "call 999" in done
+
+
+def test_the_progress_caption_never_jumps(client, db, wave, forbid_in_logs):
+    """Issue 21 item 6: "Page 3 of 10" became "Page 7 of 11" as routing opened pages.
+    Sections are counted instead: the total stays, and the number never goes backwards."""
+    import re
+    w, org = wave
+    token = make_token(db, w, org)
+    forbid_in_logs(token)
+    start(client, token)
+
+    def caption(n):
+        body = client.get(f"/respond/page/{n}").get_data(as_text=True)
+        return tuple(map(int, re.search(r"Section (\d+) of (\d+)", body).groups()))
+
+    seen = [caption(1)]
+    page(client, 1, {"q11d": "1"})            # opens q11e
+    seen += [caption(2)]
+    page(client, 2, {"q11e": "2"})
+    seen += [caption(3)]
+    page(client, 3, {"q14a": "1", "q16b": "1"})   # opens the grounds page
+    seen += [caption(4), caption(5), caption(6)]
+    assert {t for _, t in seen} == {4}, seen
+    assert [p for p, _ in seen] == [1, 1, 2, 2, 3, 4], seen
