@@ -61,6 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    from survey import filters
+    filters.init_app(app)
 
     from survey.auth import bp as auth_bp
     from survey.respond import bp as respond_bp

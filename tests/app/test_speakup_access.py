@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 from survey.crypto import new_access_key
 from survey.extensions import keyring
 from survey.models import Concern
-from tests.app.test_speakup_helpers import csrf_token_per_request, open_case, raise_concern  # noqa: F401
+from tests.app.test_speakup_helpers import csrf_token_per_request, joined_keys, keys_on_page, open_case, raise_concern  # noqa: F401
 from tests.conftest import post_form
 
 NOT_RIGHT = "The reference or access key is not right"
 
 
 def _text(resp) -> str:
-    return html.unescape(resp.get_data(as_text=True))
+    return joined_keys(html.unescape(resp.get_data(as_text=True)))
 
 
 def test_wrong_key_and_wrong_reference_get_the_same_answer(client, forbid_in_logs):
@@ -186,8 +186,7 @@ def test_withdrawal_erases_text_and_keeps_facts(client, db, forbid_in_logs):
 def _raise_unconfirmed(client, text):
     resp = post_form(client, "/speakup/raise", {"text": text, "org": "none", "contact_mode": "anonymous"})
     assert resp.status_code == 303
-    page = _text(client.get("/speakup/raised"))
-    ref, key = __import__("re").findall(r'<span class="app-key">([0-9A-Z-]+)</span>', page)
+    ref, key = keys_on_page(client.get("/speakup/raised").get_data(as_text=True))
     return ref, key
 
 
