@@ -34,6 +34,14 @@ class Defaults:
     SPEAKUP_RETURN_MIN_COUNT = 3     # counts 1..k in the quarterly return are suppressed
     GUARDIAN_CONTACTS: dict[str, str] = {}   # org code -> "Name, how to reach them"
     DEFAULT_GUARDIAN_CONTACT = "Your organisation's Freedom to Speak Up guardian"
+    # Where else someone can go, on the speak-up page: [name, what they do and how to reach them].
+    SPEAKUP_ELSEWHERE: list[list[str]] = [
+        ["Your line manager or practice manager", "If you feel able to, you can raise a concern with them openly at any time."],
+        ["Protect", "The whistleblowing charity: free, confidential legal advice on speaking up. protect-advice.org.uk, 020 3117 2520."],
+        ["Care Quality Commission (CQC)", "If your concern is about the safety or quality of care. cqc.org.uk, 03000 616161."],
+        ["NHS England", "A prescribed person for whistleblowing about GP services. england.nhs.uk, 0300 311 22 33."],
+        ["National Guardian's Office", "Supports Freedom to Speak Up guardians and publishes guidance for workers; it does not look into individual concerns. nationalguardian.org.uk."],
+    ]
     # Where the survey's thank-you page sends someone who needs support (after questions on
     # violence, harassment and discrimination): [name, how to reach it], after the guardian.
     SUPPORT_CONTACTS: list[list[str]] = [

@@ -32,9 +32,14 @@ def _now() -> float:
 
 
 def guardian_contact(org: Organisation | None) -> str:
+    """The guardian of the organisation or, failing that, of the nearest organisation above
+    it (a practice's PCN, place or ICS), else DEFAULT_GUARDIAN_CONTACT."""
     contacts = current_app.config.get("GUARDIAN_CONTACTS") or {}
-    if org is not None and org.code in contacts:
-        return contacts[org.code]
+    seen = 0
+    while org is not None and seen < 10:
+        if org.code in contacts:
+            return contacts[org.code]
+        org, seen = org.parent, seen + 1
     return current_app.config["DEFAULT_GUARDIAN_CONTACT"]
 
 
