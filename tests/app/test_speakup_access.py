@@ -151,7 +151,7 @@ def test_the_start_page_names_the_organisations_guardian(app, client, db):
     app.config["GUARDIAN_CONTACTS"] = {"P1": "Alex Guardian, 01234 567890"}
     assert "Alex Guardian, 01234 567890" in _text(client.get("/speakup/?org=P1"))
     listing = _text(client.get("/speakup/"))
-    assert "Elm Road Surgery: Alex Guardian" in listing
+    assert "<strong>Elm Road Surgery</strong>: Alex Guardian" in listing
     form = _text(client.get("/speakup/raise?org=P1"))
     assert "selected>Elm Road Surgery" in form and "Prefer not to say" in form
     honeypot = form.split('class="app-honeypot"')[1].split("</div>")[0]
