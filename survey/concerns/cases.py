@@ -9,6 +9,7 @@ wrong key, and counts every attempt against the reference and against the client
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -28,6 +29,15 @@ MAX_CONTACT = 500
 SCOPE_FOLLOWUP_REF = "speakup-followup-ref"
 SCOPE_FOLLOWUP_CLIENT = "speakup-followup-client"
 SCOPE_SUBMIT_CLIENT = "speakup-submit-client"
+
+
+MAX_ADDRESS = 254
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def is_email_address(text: str) -> bool:
+    text = (text or "").strip()
+    return len(text) <= MAX_ADDRESS and bool(_EMAIL.match(text))
 
 
 class CaseNotFound(LookupError):
@@ -63,6 +73,7 @@ class ConcernInput:
     org_id: int | None = None
     anonymous: bool = True
     contact: str | None = None    # name and how to reach them; confidential cases only
+    notify_address: str | None = None   # an e-mail address for "you have a reply"; confidential only
 
     def problems(self) -> dict[str, str]:
         errors: dict[str, str] = {}
@@ -78,6 +89,11 @@ class ConcernInput:
                 errors["contact"] = "Enter your name and how the guardian can contact you, or choose to stay anonymous"
             elif len(self.contact) > MAX_CONTACT:
                 errors["contact"] = f"Contact details must be {MAX_CONTACT} characters or fewer"
+        if self.notify_address:
+            if self.anonymous:
+                errors["notify_address"] = "Only confidential concerns can be told of a reply by e-mail"
+            elif not is_email_address(self.notify_address):
+                errors["notify_address"] = "Enter an e-mail address like name@example.com, or leave it empty"
         return errors
 
 
@@ -106,6 +122,7 @@ def raise_concern(session: Session, ring: KeyRing, hasher: SlowHasher, data: Con
         status=ConcernStatus.new,
         text=ring.encrypt(data.text.strip()),
         contact=None if data.anonymous else ring.encrypt(data.contact.strip()),
+        notify_address=ring.encrypt(data.notify_address.strip()) if data.notify_address and not data.anonymous else None,
         raised_on=on or today(),
         unread_by_guardian=1,
         unread_by_reporter=0,

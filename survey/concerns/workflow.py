@@ -87,6 +87,8 @@ def guardian_reply(session: Session, ring: KeyRing, concern: Concern, actor_id: 
                              body=ring.encrypt(_body(text, "message")), sent_on=on or today())
     session.add(message)
     concern.unread_by_reporter = (concern.unread_by_reporter or 0) + 1
+    if concern.notify_address is not None:
+        concern.reporter_notify_pending = True       # told by the next `speakup notify`, with no content
     if concern.status is ConcernStatus.new:
         _acknowledge(concern, on)
     session.flush()
@@ -158,6 +160,8 @@ def close_case(session: Session, ring: KeyRing, concern: Concern, actor_id: int,
     if concern.acknowledged_on is None:
         concern.acknowledged_on = concern.closed_on
     concern.unread_by_reporter = (concern.unread_by_reporter or 0) + 1
+    if concern.notify_address is not None:
+        concern.reporter_notify_pending = True       # told by the next `speakup notify`, with no content
     _audit(session, actor_id, "concern.close", concern, {"from": old.value, "outcome": outcome})
 
 
@@ -174,6 +178,7 @@ def case_trail(session: Session, concern: Concern, actor_id: int) -> list[AuditE
 
 def reporter_opened(concern: Concern) -> None:
     concern.unread_by_reporter = 0
+    concern.reporter_notify_pending = False          # read already: nothing to tell them
 
 
 def can_message(concern: Concern) -> bool:
@@ -200,6 +205,8 @@ def erase_text(concern: Concern, keep_lessons: bool) -> None:
     outcome, anonymity, organisation, feedback answer)."""
     concern.text = None
     concern.contact = None
+    concern.notify_address = None
+    concern.reporter_notify_pending = False
     concern.feedback_comment = None
     if not keep_lessons:
         concern.lessons = None

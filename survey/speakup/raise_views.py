@@ -5,6 +5,7 @@ to the rate limiter, which keeps a keyed hash of it for the length of its window
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 
@@ -14,7 +15,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
 from survey.ratelimit import client_identity
-from survey.concerns import ConcernInput, new_reference, raise_concern
+from survey.concerns import ConcernInput, new_reference, raise_concern, today
+from survey.concerns.queue import add_working_days, parse_holidays
 from survey.concerns.cases import SCOPE_SUBMIT_CLIENT
 from survey.crypto import KeyRingError, new_access_key
 from survey.db import get_session
@@ -88,11 +90,14 @@ def _unavailable(db, form):
     return render_template("speakup/raise.html", form=form, limited=False, unavailable=True), 503
 
 
-def _remember_once(reference: str, key: str) -> None:
+def _remember_once(reference: str, key: str, anonymous: bool = True, notify: bool = False) -> None:
     # The signed session cookie is readable by its holder, so the key travels encrypted,
     # with the time after which it is never shown again (a copied cookie expires with it).
     until = _now() + float(current_app.config["SPEAKUP_KEY_SHOWN_SECONDS"])
-    session[NEW_CASE] = keyring().encrypt(json.dumps({"ref": reference, "key": key, "until": until})).decode("ascii")
+    cfg = current_app.config
+    ack = add_working_days(today(), int(cfg["GUARDIAN_ACK_WORKING_DAYS"]), parse_holidays(cfg.get("GUARDIAN_HOLIDAYS")))
+    session[NEW_CASE] = keyring().encrypt(json.dumps({"ref": reference, "key": key, "until": until, "ack": ack.isoformat(),
+                                                      "anon": anonymous, "notify": notify})).decode("ascii")
     session[SHOWN] = reference
 
 
@@ -133,18 +138,21 @@ def raise_concern_page():
             return render_template("speakup/raise.html", form=form, limited=True), 429
         if (form.website.data or "").strip():
             # A bot filled the honeypot: it sees the usual pages, and nothing is stored.
-            _remember_once(new_reference(), new_access_key())
+            _remember_once(new_reference(), new_access_key(), form.contact_mode.data != "confidential",
+                           bool((form.notify_address.data or "").strip()) and form.contact_mode.data == "confidential")
             return redirect(url_for("speakup.raised"), code=303)
         org_id = int(form.org.data) if (form.org.data or "").isdigit() else None
         anonymous = form.contact_mode.data != "confidential"
+        address = None if anonymous else ((form.notify_address.data or "").strip() or None)
         data = ConcernInput(text=form.text.data, elements=list(form.elements.data or []), org_id=org_id,
-                            anonymous=anonymous, contact=None if anonymous else form.contact.data)
+                            anonymous=anonymous, contact=None if anonymous else form.contact.data,
+                            notify_address=address)
         try:
             case = raise_concern(db, keyring(), access_key_hasher(), data)
             db.commit()
         except OperationalError:
             return _unavailable(db, form)
-        _remember_once(case.reference, case.access_key)
+        _remember_once(case.reference, case.access_key, anonymous, address is not None)
         return redirect(url_for("speakup.raised"), code=303)
     return render_template("speakup/raise.html", form=form, limited=False)
 
@@ -160,12 +168,23 @@ def raised():
             return redirect(url_for("speakup.next_steps"), code=303)
         if shown is not None:
             # Not ticked yet: the key is shown again with the error, until it is ticked.
-            return render_template("speakup/raised.html", form=form, reference=shown["ref"], key=shown["key"], again=False), 400
+            return render_template("speakup/raised.html", form=form, reference=shown["ref"], key=shown["key"], again=False,
+                                   shown=_facts(shown)), 400
         # Too late (or already confirmed): the key is not kept any more, say so plainly.
         return render_template("speakup/raised.html", form=form, reference=session.get(SHOWN), key=None, again=True), 400
     if shown is None:
         return render_template("speakup/raised.html", form=form, reference=session.get(SHOWN), key=None, again=True)
-    return render_template("speakup/raised.html", form=form, reference=shown["ref"], key=shown["key"], again=False)
+    return render_template("speakup/raised.html", form=form, reference=shown["ref"], key=shown["key"], again=False,
+                           shown=_facts(shown))
+
+
+def _facts(shown: dict) -> dict:
+    """What the key page says about replies: by when, and whether an e-mail will tell them."""
+    try:
+        ack = dt.date.fromisoformat(shown.get("ack") or "")
+    except (TypeError, ValueError):
+        ack = None
+    return {"ack": ack, "anonymous": bool(shown.get("anon", True)), "notify": bool(shown.get("notify"))}
 
 
 @bp.route("/next")

@@ -24,10 +24,11 @@ def joined_keys(html: str) -> str:
 
 
 def raise_concern(client, text: str, elements=("patient_safety",), mode: str = "anonymous", contact: str = "",
-                  org: str = "none", honeypot: str = "") -> tuple[str, str]:
+                  org: str = "none", honeypot: str = "", notify_address: str = "") -> tuple[str, str]:
     """Raise a concern through the form and read the reference and key from the page shown once."""
     resp = post_form(client, "/speakup/raise", {"text": text, "elements": list(elements), "org": org,
-                                                "contact_mode": mode, "contact": contact, "website": honeypot})
+                                                "contact_mode": mode, "contact": contact, "website": honeypot,
+                                                "notify_address": notify_address})
     assert resp.status_code == 303, resp.get_data(as_text=True)[:800]
     assert resp.headers["Location"].endswith("/speakup/raised")
     page = client.get("/speakup/raised").get_data(as_text=True)
