@@ -30,6 +30,13 @@ class RaiseForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        # An empty value among the ticked elements (a crafted form: the page sends none) passes
+        # the Optional() validator; anything else must be one of the elements.
+        chosen = [e for e in (self.elements.data or []) if e]
+        if any(e not in ELEMENTS for e in chosen):
+            self.elements.errors = list(self.elements.errors) + ["Choose from the list of what the concern involves"]
+            ok = False
+        self.elements.data = chosen
         if self.contact_mode.data == "confidential" and not (self.contact.data or "").strip():
             self.contact.errors = list(self.contact.errors) + [
                 "Enter your name and how the guardian can contact you, or choose to stay anonymous"]

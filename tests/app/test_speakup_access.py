@@ -238,3 +238,15 @@ def test_an_unknown_case_number_is_a_clear_404(app, db, make_staff):
     sign_in_to(desk, db, make_staff("guardian"))
     resp = desk.get("/guardian/cases/999999")
     assert resp.status_code == 404 and "Page not found" in _text(resp)
+
+
+def test_an_empty_or_unknown_element_is_a_clear_message_not_a_500(client, db):
+    """Found by the fuzz test in tests/app/test_bad_input.py: elements=[""] passed the form and
+    then failed in raise_concern with a 500."""
+    ok = post_form(client, "/speakup/raise", {"text": "Empty element ee01", "elements": ["", "patient_safety"],
+                                              "org": "none", "contact_mode": "anonymous"})
+    assert ok.status_code == 303
+    assert db.scalar(select(Concern)).elements() == ["patient_safety"]
+    bad = post_form(client, "/speakup/raise", {"text": "Unknown element ee02", "elements": ["bogus"],
+                                               "org": "none", "contact_mode": "anonymous"})
+    assert bad.status_code == 200 and "Choose from the list of what the concern involves" in _text(bad)
