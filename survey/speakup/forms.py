@@ -33,8 +33,8 @@ class RaiseForm(FlaskForm):
         # An empty value among the ticked elements (a crafted form: the page sends none) passes
         # the Optional() validator; anything else must be one of the elements.
         chosen = [e for e in (self.elements.data or []) if e]
-        if any(e not in ELEMENTS for e in chosen):
-            self.elements.errors = list(self.elements.errors) + ["Choose from the list of what the concern involves"]
+        if any(e not in ELEMENTS for e in chosen) or self.elements.errors:
+            self.elements.errors = ["Choose from the list of what the concern involves"]     # not WTForms' own words
             ok = False
         self.elements.data = chosen
         if self.contact_mode.data == "confidential" and not (self.contact.data or "").strip():
