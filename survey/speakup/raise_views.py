@@ -21,7 +21,7 @@ from survey.concerns.cases import SCOPE_SUBMIT_CLIENT
 from survey.crypto import KeyRingError, new_access_key
 from survey.db import get_session
 from survey.extensions import access_key_hasher, keyring, ratelimiter
-from survey.models import Organisation
+from survey.models import Organisation, OrgLevel
 from survey.speakup import bp
 from survey.speakup.forms import PREFER_NOT, RaiseForm, SavedKeyForm
 
@@ -62,12 +62,23 @@ def index():
     return render_template("speakup/index.html", org=org, guardian=guardian_contact(org), listed=listed)
 
 
+LEVEL_GROUPS = [(OrgLevel.practice, "GP practices"), (OrgLevel.pcn, "Primary care networks (PCNs)"),
+                (OrgLevel.place, "Places"), (OrgLevel.ics, "Integrated care systems (ICSs)")]
+
+
 def _org_choices(db) -> list[tuple[str, str]]:
-    orgs = db.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    choices = [(PREFER_NOT, "Prefer not to say")] + [(str(i), n) for i, n in orgs]
+    orgs = db.execute(select(Organisation.id, Organisation.name, Organisation.level).order_by(Organisation.name)).all()
+    choices = [(PREFER_NOT, "Prefer not to say")] + [(str(i), n) for i, n, _lv in orgs]
+    # The list people see: practices first, then PCNs, places and ICSs, each alphabetical.
+    groups = [(label, [(str(i), n) for i, n, lv in orgs if lv == level]) for level, label in LEVEL_GROUPS]
     # Kept per process, so the form can still be shown as it was sent when the database is down.
     current_app.extensions["survey.speakup.org_choices"] = choices
+    current_app.extensions["survey.speakup.org_groups"] = [g for g in groups if g[1]]
     return choices
+
+
+def org_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    return list(current_app.extensions.get("survey.speakup.org_groups") or [])
 
 
 def _choices_without_database() -> list[tuple[str, str]]:
@@ -87,7 +98,7 @@ def _unavailable(db, form):
     form.org.choices = _choices_without_database()
     if request.method == "POST":
         form.validate()
-    return render_template("speakup/raise.html", form=form, limited=False, unavailable=True), 503
+    return render_template("speakup/raise.html", form=form, org_groups=org_groups(), limited=False, unavailable=True), 503
 
 
 def _remember_once(reference: str, key: str, anonymous: bool = True, notify: bool = False) -> None:
@@ -135,7 +146,7 @@ def raise_concern_page():
         except RedisError:
             return _unavailable(db, form)          # the shared rate-limit store is down
         if not allowed:
-            return render_template("speakup/raise.html", form=form, limited=True), 429
+            return render_template("speakup/raise.html", form=form, org_groups=org_groups(), limited=True), 429
         if (form.website.data or "").strip():
             # A bot filled the honeypot: it sees the usual pages, and nothing is stored.
             _remember_once(new_reference(), new_access_key(), form.contact_mode.data != "confidential",
@@ -154,7 +165,7 @@ def raise_concern_page():
             return _unavailable(db, form)
         _remember_once(case.reference, case.access_key, anonymous, address is not None)
         return redirect(url_for("speakup.raised"), code=303)
-    return render_template("speakup/raise.html", form=form, limited=False)
+    return render_template("speakup/raise.html", form=form, org_groups=org_groups(), limited=False)
 
 
 @bp.route("/raised", methods=["GET", "POST"])

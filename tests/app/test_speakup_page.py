@@ -41,3 +41,23 @@ def test_a_demo_instance_names_its_guardians(tmp_path):
     assert "PCN-RC" in demo.config["GUARDIAN_CONTACTS"]
     chosen = create_app(base_test_config(tmp_path, DEMO=True, GUARDIAN_CONTACTS={"QDM": "Someone else"}))
     assert chosen.config["GUARDIAN_CONTACTS"] == {"QDM": "Someone else"}
+
+
+def test_the_organisation_list_is_grouped_by_level(app, client, db):
+    """Issue 21 item 14: practices, PCNs, places and the ICS were mixed alphabetically."""
+    import re
+    orgs = make_orgs(db, {"ICSZ": {"PCNZ": ["Z1", "Z2"]}})
+    db.commit()
+    page = _text(client.get("/speakup/raise"))
+    select_html = page.split('<select class="nhsuk-select" id="org"')[1].split("</select>")[0]
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select_html, re.S)
+    assert [g for g, _ in groups] == ["GP practices", "Primary care networks (PCNs)", "Places",
+                                      "Integrated care systems (ICSs)"]
+    names = {g: re.findall(r">([^<]+)</option>", body) for g, body in groups}
+    assert names["GP practices"] == ["Practice Z1", "Practice Z2"]
+    assert names["Primary care networks (PCNs)"] == ["PCN PCNZ"] and names["Places"] == ["Place of ICSZ"]
+    assert select_html.index("Prefer not to say") < select_html.index("<optgroup")
+    from tests.conftest import post_form
+    resp = post_form(client, "/speakup/raise", {"text": "At the PCN hub og01", "org": str(orgs["PCNZ"].id),
+                                                "contact_mode": "anonymous"})
+    assert resp.status_code == 303
