@@ -165,6 +165,32 @@ def close_case(session: Session, ring: KeyRing, concern: Concern, actor_id: int,
     _audit(session, actor_id, "concern.close", concern, {"from": old.value, "outcome": outcome})
 
 
+def describe_event(action: str, detail: dict | None) -> str:
+    """An audit event of a case in words, for the trail page (never the raw JSON)."""
+    from survey.models import ELEMENTS
+    from survey.models.speakup import OUTCOMES
+    d = detail or {}
+
+    def status(value) -> str:
+        try:
+            return ConcernStatus(value).label
+        except ValueError:
+            return str(value)
+
+    if action == "concern.status":
+        return f"Status changed from {status(d.get('from'))} to {status(d.get('to'))}"
+    if action == "concern.close":
+        return f"Closed (was {status(d.get('from'))}), outcome: {OUTCOMES.get(d.get('outcome'), d.get('outcome') or 'none')}"
+    if action == "concern.elements":
+        names = [ELEMENTS.get(e, e) for e in d.get("elements") or []]
+        return "Elements set to " + (", ".join(names) if names else "none")
+    words = {"concern.message": "Reply sent to the person who spoke up", "concern.note": "Internal note added",
+             "concern.view": "Case opened", "concern.view_trail": "Audit trail opened",
+             "concern.reveal_contact": "Contact details revealed",
+             "concern.purge": "Text erased under the retention rule"}
+    return words.get(action, action.replace("concern.", "").replace("_", " ").capitalize())
+
+
 def case_trail(session: Session, concern: Concern, actor_id: int) -> list[AuditEvent]:
     """The case's own audit trail; reading it is itself audited (after the read)."""
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.object_type == OBJECT,

@@ -151,4 +151,17 @@ def trail(case_id: int):
     db.commit()
     ids = {e.actor_id for e in events if e.actor_id}
     emails = dict(db.execute(select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(ids))).all()) if ids else {}
-    return render_template("guardian/trail.html", concern=concern, events=events, emails=emails)
+    return render_template("guardian/trail.html", concern=concern, events=events, emails=emails,
+                           describe=lambda action, detail: wf.describe_event(action, _detail(detail)))
+
+
+def _detail(value) -> dict:
+    """An event's detail as a mapping, whether the column gave JSON text or a dict."""
+    import json
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(value) if value else {}
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
