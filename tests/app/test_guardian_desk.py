@@ -229,3 +229,43 @@ def test_the_case_the_trail_the_queue_and_the_footer_read_as_words(app, db, make
     queue = _text(desk.get("/guardian/"))
     assert "today" in queue and "0 days ago" not in queue
     assert "Staff sign in" in _text(app.test_client().get("/speakup/"))
+
+
+def test_acknowledging_has_its_own_button_and_closing_asks_first(app, db, make_staff):
+    """Issue 21 item 16."""
+    from survey.models import ConcernStatus
+    concern = _case(db, "Buttons not radios gd16")
+    desk = app.test_client()
+    sign_in_to(desk, db, make_staff("guardian"))
+    url = f"/guardian/cases/{concern.id}"
+    page = _text(desk.get(url))
+    assert f'action="{url}/acknowledge"' in page and "Acknowledge this case" in page
+    resp = post_on_page(desk, url, url + "/acknowledge", {})
+    assert resp.status_code == 303, resp.status_code
+    db.rollback()
+    db.expire_all()
+    assert db.get(Concern, concern.id).status is ConcernStatus.acknowledged and db.get(Concern, concern.id).acknowledged_on
+    page = _text(desk.get(url))
+    assert "Acknowledge this case" not in page and "The case is acknowledged." in page
+    assert post_on_page(desk, url, url + "/acknowledge", {}).status_code == 303      # twice: said, not changed
+
+    # Closing shows what will be saved and asks; nothing changes until the guardian confirms.
+    ask = post_on_page(desk, url, url + "/close", {"close-outcome": "resolved", "close-lessons": "Checks added gd16"})
+    confirm = _text(ask)
+    assert ask.status_code == 200 and "Close case" in confirm and "Resolved" in confirm and "Checks added gd16" in confirm
+    assert "Yes, close the case" in confirm and f'href="{url}"' in confirm
+    db.rollback()
+    db.expire_all()
+    assert db.get(Concern, concern.id).status is ConcernStatus.acknowledged
+    import re
+    fields = dict(re.findall(r'<input type="hidden" name="(close-[a-z]+)" value="([^"]*)"', confirm))
+    assert fields == {"close-outcome": "resolved", "close-lessons": "Checks added gd16", "close-confirm": "yes"}
+    done = post_on_page(desk, url, url + "/close", fields)
+    assert done.status_code == 303
+    db.rollback()
+    db.expire_all()
+    closed = db.get(Concern, concern.id)
+    assert closed.status is ConcernStatus.closed and closed.outcome == "resolved"
+    # A bad outcome is refused on the case page, not sent to the confirmation.
+    bad = post_on_page(desk, url, url + "/close", {"close-outcome": "bogus"})
+    assert bad.status_code == 400 and "There is a problem" in _text(bad)

@@ -67,7 +67,8 @@ def test_whole_journey(app, client, db, make_staff, sign_in, forbid_in_logs):
     resp = post_on_page(desk, case_url, case_url + "/status",
                         {"status-status": "in_progress", "status-elements": ["patient_safety"]})
     assert resp.status_code == 303
-    resp = post_on_page(desk, case_url, case_url + "/close", {"close-outcome": "resolved", "close-lessons": LESSONS})
+    resp = post_on_page(desk, case_url, case_url + "/close", {"close-outcome": "resolved", "close-lessons": LESSONS,
+                                                              "close-confirm": "yes"})
     assert resp.status_code == 303
     db.rollback()
     concern = db.get(Concern, concern.id)
