@@ -50,3 +50,23 @@ def test_the_reference_and_key_wrap_only_between_groups(live_server, phone):
         wrapped |= len({t for _, t in keys.nth(1).evaluate(CHAR_TOPS)}) >= 2
         assert keys.nth(1).inner_text() == texts[1]      # what is read and copied is the key as it is
     assert wrapped, "the key fits one line at every width: this test no longer shows anything"
+
+
+def test_the_guardians_queue_shows_status_first_on_a_phone(live_server, phone, db, make_staff):
+    """Issue 21 item 17: the status column was off screen in a sideways-scrolling table."""
+    from survey.concerns import ConcernInput, raise_concern
+    from survey.extensions import access_key_hasher, keyring
+    from tests.browser.journeys import sign_in
+    for text in ("First queue case", "Second queue case"):
+        raise_concern(db, keyring(), access_key_hasher(), ConcernInput(text=text, elements=["bullying"]))
+    db.commit()
+    sign_in(phone, live_server, make_staff("guardian"), db)
+    phone.goto(f"{live_server}/guardian/")
+    check(phone)
+    width = phone.viewport_size["width"]
+    for row in phone.locator("tbody tr").all():
+        case, status = row.locator("a").first.bounding_box(), row.locator(".nhsuk-tag").first.bounding_box()
+        raised = row.locator("td").nth(2).bounding_box()
+        assert status["x"] >= 0 and status["x"] + status["width"] <= width, (status, width)
+        assert case["y"] < status["y"] < raised["y"], (case, status, raised)
+        assert row.locator(".nhsuk-tag").first.is_visible()
