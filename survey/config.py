@@ -73,7 +73,9 @@ class Defaults:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "ftsu-noreply@localhost"
-    BASE_URL = "http://localhost:5000"
+    # The public address in links the app prints or e-mails. Unset: pages use the address
+    # they were reached at, and commands (which cannot know it) DEFAULT_BASE_URL, or --base-url.
+    BASE_URL: str | None = None
 
     PROXY_COUNT = 0          # number of trusted proxies in front (sets scheme/host only)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
@@ -88,6 +90,19 @@ class Defaults:
     WTF_CSRF_SSL_STRICT = False
     SERVICE_NAME = "Staff voice"
     DEMO = False
+
+
+DEFAULT_BASE_URL = "http://localhost:5000"     # `flask --app survey run`'s own address
+
+
+def base_url(config, request=None) -> str:
+    """Where links point: BASE_URL if set, else the address this request came to, else
+    http://localhost:5000 (a command has no request)."""
+    if config.get("BASE_URL"):
+        return str(config["BASE_URL"]).rstrip("/")
+    if request is not None:
+        return request.url_root.rstrip("/")
+    return DEFAULT_BASE_URL
 
 
 def default_instance_path() -> Path:

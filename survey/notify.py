@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from survey.config import base_url
 from survey.crypto import KeyRing, KeyRingError
 from survey.models import Concern, ConcernStatus, Role, StaffUser
 
@@ -40,7 +41,7 @@ def compose(config, new_cases: int, updates: int) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = "Freedom to Speak Up: something is waiting for you"
     msg["From"] = config.get("MAIL_FROM", "ftsu-noreply@localhost")
-    base = (config.get("BASE_URL") or "").rstrip("/")
+    base = base_url(config)
     msg.set_content(
         f"There is {' and '.join(parts)} waiting on the guardian's desk.\n\n"
         f"Sign in to read it: {base}/guardian/\n\n"
@@ -92,7 +93,7 @@ def compose_for_reporter(config) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = "Freedom to Speak Up: the guardian has replied"
     msg["From"] = config.get("MAIL_FROM", "ftsu-noreply@localhost")
-    base = (config.get("BASE_URL") or "").rstrip("/")
+    base = base_url(config)
     msg.set_content(
         "The Freedom to Speak Up guardian has replied to a concern you raised.\n\n"
         f"Read it with your case reference and access key: {base}/speakup/followup\n\n"

@@ -13,9 +13,10 @@ import io
 import re
 
 import segno
-from flask import current_app, flash, make_response, redirect, render_template, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 
 from survey import csvsafe
+from survey.config import base_url
 from survey.admin import bp
 from survey.admin.common import actor_id, log
 from survey.admin.forms import TokenBatchForm
@@ -59,7 +60,7 @@ def tokens_issue(wave_id: int):
         db.rollback()
         flash(f"No links were issued: {exc}")
         return redirect(back + "#tokens")
-    links = [token_link(current_app.config["BASE_URL"], t) for t in tokens]
+    links = [token_link(base_url(current_app.config, request), t) for t in tokens]
     text = links_csv(links)
     stem = _file_stem(wave.name, org.code)
     if form.output.data == "qr":

@@ -99,7 +99,9 @@ def wave_detail(wave_id: int):
     choices = [(org.code, f"{org.name} ({org.code})") for org, _n in orgs]
     links = {}
     if wave.mode is WaveMode.open_link:
-        base = current_app.config["BASE_URL"]
+        from flask import request
+        from survey.config import base_url
+        base = base_url(current_app.config, request)
         links = {link.org_id: open_link_url(base, link.slug)
                  for link in get_session().scalars(select(OpenLink).where(OpenLink.wave_id == wave.id))}
     token_form = TokenBatchForm()

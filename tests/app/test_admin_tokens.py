@@ -131,3 +131,13 @@ def test_token_post_without_csrf_is_refused(admin_client, wave, db):
     assert resp.status_code == 400
     fresh(db)
     assert db.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+def test_without_base_url_links_use_the_address_the_page_was_reached_at(app, admin_client, wave):
+    """Issue 21 item 22: links always said localhost:5000 whatever the address."""
+    assert not app.config.get("BASE_URL")
+    links = issue(admin_client, wave, count="2").get_data(as_text=True).splitlines()[1:]
+    assert len(links) == 2 and all(link.startswith("http://localhost/respond/t/") for link in links), links
+    app.config["BASE_URL"] = "https://staffvoice.example.nhs.uk/"
+    links = issue(admin_client, wave, count="1").get_data(as_text=True).splitlines()[1:]
+    assert links[0].startswith("https://staffvoice.example.nhs.uk/respond/t/"), links
