@@ -93,7 +93,11 @@ def wave_new():
 @bp.route("/waves/<int:wave_id>")
 @staff_required("admin")
 def wave_detail(wave_id: int):
-    wave = wave_or_404(wave_id)
+    return render_detail(wave_or_404(wave_id))
+
+
+def render_detail(wave, token_form=None, status: int = 200):
+    """The wave's page; `token_form`, when given, is a refused batch shown with its errors."""
     today = dt.date.today()
     orgs = wave_orgs(wave)
     choices = [(org.code, f"{org.name} ({org.code})") for org, _n in orgs]
@@ -104,13 +108,14 @@ def wave_detail(wave_id: int):
         base = base_url(current_app.config, request)
         links = {link.org_id: open_link_url(base, link.slug)
                  for link in get_session().scalars(select(OpenLink).where(OpenLink.wave_id == wave.id))}
-    token_form = TokenBatchForm()
+    if token_form is None:
+        token_form = TokenBatchForm(formdata=None)
     token_form.org.choices = choices
-    invited_form = InvitedForm()
+    invited_form = InvitedForm(formdata=None)
     invited_form.org.choices = choices
     return render_template("admin/wave_detail.html", wave=wave, orgs=orgs, links=links, today=today,
                            finished=wave.is_finished(today), token_form=token_form, invited_form=invited_form,
-                           links_form=ConfirmForm())
+                           links_form=ConfirmForm(), token_errors=bool(token_form.errors)), status
 
 
 @bp.route("/waves/<int:wave_id>/close", methods=["GET", "POST"])
