@@ -29,10 +29,22 @@ def orgs(db):
     db.commit()
 
 
+def _parts(name: str, day) -> dict:
+    """A date as the NHS.UK date input posts it (day, month, year boxes); a string is sent as typed."""
+    if isinstance(day, dt.date):
+        return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+    return {f"{name}-{p}": v for p, v in zip(("day", "month", "year"), day)}
+
+
 def wave_data(**over):
-    data = {"survey": "staff-experience", "name": "Spring", "orgs": ["PCN1"],
-            "opens": (TODAY - dt.timedelta(days=1)).isoformat(), "closes": (TODAY + dt.timedelta(days=30)).isoformat(),
-            "mode": "invitation"}
+    data = {"survey": "staff-experience", "name": "Spring", "orgs": ["PCN1"], "mode": "invitation"}
+    dates = {"opens": TODAY - dt.timedelta(days=1), "closes": TODAY + dt.timedelta(days=30)}
+    for key in ("opens", "closes"):
+        value = over.pop(key, dates[key])
+        if isinstance(value, str):              # the old single year-month-day field, still read
+            data[key] = value
+        else:
+            data.update(_parts(key, value))
     data.update(over)
     return data
 
@@ -65,9 +77,14 @@ def test_create_includes_the_practices_below(admin_client, orgs, db):
 
 
 @pytest.mark.parametrize("over, message", [
-    ({"closes": (TODAY - dt.timedelta(days=5)).isoformat()}, "before it opens"),
-    ({"opens": "31/03/2025"}, "Enter opens on as year-month-day"),
-    ({"closes": ""}, "Enter the date the wave closes"),
+    ({"closes": TODAY - dt.timedelta(days=5)}, "before it opens"),
+    ({"opens": ("31", "2", "2025")}, "The date the wave opens must be a real date"),
+    ({"opens": ("", "3", "2025")}, "The date the wave opens must include a day"),
+    ({"opens": ("1", "", "")}, "The date the wave opens must include a month and a year"),
+    ({"opens": ("1", "3", "25")}, "The date the wave opens must include a year with 4 numbers"),
+    ({"opens": ("1st", "March", "2025")}, "The date the wave opens must be a real date, in numbers"),
+    ({"closes": ("", "", "")}, "Enter the last day answers are accepted"),
+    ({"opens": "31/03/2025"}, "The date the wave opens must be a real date"),
     ({"orgs": []}, "Choose at least one organisation"),
     ({"orgs": ["NOPE"]}, "There is a problem"),
     ({"survey": "no-such-survey"}, "There is a problem"),
@@ -105,8 +122,8 @@ def test_close_a_wave_early(admin_client, orgs, db):
 
 
 def test_not_yet_open_wave_is_listed_as_such(admin_client, orgs):
-    create(admin_client, opens=(TODAY + dt.timedelta(days=10)).isoformat(),
-           closes=(TODAY + dt.timedelta(days=20)).isoformat())
+    create(admin_client, opens=(TODAY + dt.timedelta(days=10)),
+           closes=(TODAY + dt.timedelta(days=20)))
     listing = admin_client.get("/admin/waves").get_data(as_text=True)
     assert listing.index(">Not yet open<") < listing.index(">Spring</a>") < listing.index(">Closed<")
 
@@ -170,3 +187,20 @@ def test_missing_shared_links_can_be_created(app, admin_client, orgs, db):
     slug = db.scalar(select(OpenLink.slug).where(OpenLink.wave_id == wave.id))
     assert f"/respond/o/{slug}" in admin_client.get(f"/admin/waves/{wave.id}").get_data(as_text=True)
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "wave.open_links")).actor_id == admin_client.admin.id
+
+
+def test_the_wave_dates_are_nhs_date_inputs(admin_client, orgs, db):
+    """Issue 21 item 20: dates were free text in ISO form, with messages like "Enter opens
+    on as year-month-day"."""
+    import re
+    form = admin_client.get("/admin/waves/new").get_data(as_text=True)
+    for name in ("opens", "closes"):
+        for part in ("day", "month", "year"):
+            assert f'id="{name}-{part}" name="{name}-{part}" type="text" inputmode="numeric"' in form
+    assert 'name="opens"' not in form
+    bad = create(admin_client, opens=("30", "2", "2025"))
+    page = bad.get_data(as_text=True)
+    assert '<a href="#opens-day">The date the wave opens must be a real date</a>' in page
+    assert re.search(r'id="opens-day" name="opens-day" type="text" inputmode="numeric" value="30"', page)
+    assert re.search(r'id="opens-month" name="opens-month"[^>]*value="2"', page)
+    assert create(admin_client).status_code == 302

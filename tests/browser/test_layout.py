@@ -70,3 +70,25 @@ def test_the_guardians_queue_shows_status_first_on_a_phone(live_server, phone, d
         assert status["x"] >= 0 and status["x"] + status["width"] <= width, (status, width)
         assert case["y"] < status["y"] < raised["y"], (case, status, raised)
         assert row.locator(".nhsuk-tag").first.is_visible()
+
+
+def test_the_wave_form_uses_date_inputs_that_pass_axe(live_server, phone, db, make_staff):
+    """Issue 21 item 20: the NHS.UK date input, its errors linked from the summary."""
+    from tests.browser.journeys import sign_in
+    from tests.releases_helpers import make_orgs
+    make_orgs(db, {"ICSB": {"PCNB": ["B1", "B2"]}})
+    db.commit()
+    sign_in(phone, live_server, make_staff("admin"), db)
+    phone.goto(f"{live_server}/admin/waves/new")
+    check(phone)
+    phone.get_by_label("Name of the wave").fill("Browser wave")
+    phone.locator("#opens-day").fill("31")
+    phone.locator("#opens-month").fill("2")
+    phone.locator("#opens-year").fill("2030")
+    phone.get_by_role("button", name="Create wave").click()
+    phone.wait_for_load_state("load")
+    summary = phone.locator(".nhsuk-error-summary")
+    assert "The date the wave opens must be a real date" in summary.inner_text()
+    check(phone)
+    summary.get_by_role("link", name="The date the wave opens must be a real date").click()
+    assert phone.evaluate("document.activeElement.id") == "opens-day"
