@@ -127,6 +127,19 @@ class WaveSummary:
         return "open" if self.wave.is_open_on(today) else "not yet open"
 
 
+def closed_early(session: Session, waves) -> set[int]:
+    """Ids of the waves an administrator closed before their last day (from the audit trail:
+    a wave closed on or after its date, or marked closed by the demo, was not closed early)."""
+    from survey.models import AuditEvent
+    by_id = {str(w.id): w for w in waves if w.is_closed}
+    if not by_id:
+        return set()
+    events = session.execute(select(AuditEvent.object_id, func.min(AuditEvent.at))
+                             .where(AuditEvent.action == "wave.close", AuditEvent.object_id.in_(list(by_id)))
+                             .group_by(AuditEvent.object_id)).all()
+    return {by_id[oid].id for oid, at in events if at is not None and at.date() < by_id[oid].closes_on}
+
+
 def list_waves(session: Session) -> list[WaveSummary]:
     counts = dict(session.execute(select(Response.wave_id, func.count()).group_by(Response.wave_id)).all())
     out = []

@@ -18,7 +18,7 @@ from survey.definitions import available_surveys
 from survey.invitations import ensure_open_links, open_link_url
 from survey.models import OpenLink, Organisation, Wave, WaveMode
 from survey.orgs import tree
-from survey.waves import WaveError, close_wave, create_wave, list_waves, set_invited
+from survey.waves import WaveError, close_wave, closed_early, create_wave, list_waves, set_invited
 
 LEVEL_NAMES = {"ics": "ICS", "place": "Place", "pcn": "PCN", "practice": "Practice"}
 STATUS_ORDER = ("open", "not yet open", "closed")
@@ -55,9 +55,11 @@ def _org_choices() -> list[tuple[str, str, str]]:
 def waves():
     today = dt.date.today()
     groups: dict[str, list] = {status: [] for status in STATUS_ORDER}
-    for summary in list_waves(get_session()):
+    summaries = list_waves(get_session())
+    for summary in summaries:
         groups[summary.status(today)].append(summary)
-    return render_template("admin/waves.html", groups=groups)
+    early = closed_early(get_session(), [s.wave for s in summaries])
+    return render_template("admin/waves.html", groups=groups, early=early)
 
 
 @bp.route("/waves/new", methods=["GET", "POST"])
@@ -115,7 +117,8 @@ def render_detail(wave, token_form=None, status: int = 200):
     invited_form.org.choices = choices
     return render_template("admin/wave_detail.html", wave=wave, orgs=orgs, links=links, today=today,
                            finished=wave.is_finished(today), token_form=token_form, invited_form=invited_form,
-                           links_form=ConfirmForm(), token_errors=bool(token_form.errors)), status
+                           links_form=ConfirmForm(), token_errors=bool(token_form.errors),
+                           early=wave.id in closed_early(get_session(), [wave])), status
 
 
 @bp.route("/waves/<int:wave_id>/close", methods=["GET", "POST"])

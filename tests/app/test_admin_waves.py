@@ -204,3 +204,24 @@ def test_the_wave_dates_are_nhs_date_inputs(admin_client, orgs, db):
     assert re.search(r'id="opens-day" name="opens-day" type="text" inputmode="numeric" value="30"', page)
     assert re.search(r'id="opens-month" name="opens-month"[^>]*value="2"', page)
     assert create(admin_client).status_code == 302
+
+
+def test_only_a_wave_closed_before_its_last_day_is_closed_early(admin_client, orgs, db):
+    """Issue 21 item 20: a wave that closed on its date was labelled "Closed early"."""
+    create(admin_client, name="Early")
+    create(admin_client, name="On time", opens=TODAY - dt.timedelta(days=20), closes=TODAY)
+    create(admin_client, name="Past", opens=TODAY - dt.timedelta(days=40), closes=TODAY - dt.timedelta(days=10))
+    for name in ("Early", "On time"):
+        assert post_form(admin_client, f"/admin/waves/{get_wave(db, name).id}/close", {}).status_code == 302
+    # A wave marked closed after its date (as the demo does) was not closed early either.
+    past = get_wave(db, "Past")
+    past.is_closed = True
+    db.commit()
+    listing = admin_client.get("/admin/waves").get_data(as_text=True)
+    rows = {name: listing.split(f">{name}</a>")[1].split("</tr>")[0] for name in ("Early", "On time", "Past")}
+    assert "(closed early)" in rows["Early"]
+    assert "(closed early)" not in rows["On time"] and "(closed early)" not in rows["Past"]
+    for name, words in (("Early", "Closed early"), ("On time", "Closed"), ("Past", "Closed")):
+        detail = admin_client.get(f"/admin/waves/{get_wave(db, name).id}").get_data(as_text=True)
+        status = detail.split("Status</dt>")[1].split("</dd>")[0]
+        assert status.strip().endswith(words) and (words == "Closed early" or "early" not in status), (name, status)
