@@ -46,7 +46,11 @@ def _usable_surveys() -> dict:
 
 
 def _org_choices() -> list[tuple[str, str, str]]:
-    return [(org.code, f"{'— ' * depth}{org.name} ({org.code})", LEVEL_NAMES[org.level.value])
+    """(code, label, hint, class): the tree is shown by indenting (a class) and said in the
+    hint ("PCN in Riverside place"), never by dashes that a screen reader reads out."""
+    return [(org.code, f"{org.name} ({org.code})",
+             LEVEL_NAMES[org.level.value] + (f" in {org.parent.name}" if org.parent is not None else ""),
+             f"app-depth-{min(depth, 3)}")
             for depth, org in tree(get_session())]
 
 
@@ -69,7 +73,7 @@ def wave_new():
     surveys = _usable_surveys()
     form.survey.choices = [(sid, f"{d.title} ({sid}, version {d.version})") for sid, d in sorted(surveys.items())]
     org_options = _org_choices()
-    form.orgs.choices = [(code, label) for code, label, _hint in org_options]
+    form.orgs.choices = [(code, label) for code, label, *_rest in org_options]
     error = None
     if form.validate_on_submit():
         db = get_session()

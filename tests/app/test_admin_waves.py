@@ -225,3 +225,17 @@ def test_only_a_wave_closed_before_its_last_day_is_closed_early(admin_client, or
         detail = admin_client.get(f"/admin/waves/{get_wave(db, name).id}").get_data(as_text=True)
         status = detail.split("Status</dt>")[1].split("</dd>")[0]
         assert status.strip().endswith(words) and (words == "Closed early" or "early" not in status), (name, status)
+
+
+def test_the_organisation_picker_reads_without_dashes(admin_client, orgs):
+    """Issue 21 item 20: names were prefixed with "— — —", which screen readers read out."""
+    import html
+    import re
+    form = html.unescape(admin_client.get("/admin/waves/new").get_data(as_text=True))
+    labels = re.findall(r'<label class="nhsuk-label nhsuk-checkboxes__label" for="orgs[^"]*">([^<]+)</label>', form)
+    assert labels and not [l for l in labels if "—" in l or l.startswith("-")], labels
+    assert "Riverside PCN (PCN1)" in labels
+    item = form.split('>Riverside PCN (PCN1)</label>')[0].rsplit('<div class="nhsuk-checkboxes__item', 1)[1]
+    assert "app-depth-" in item.split(">")[0]
+    hint = form.split('>Riverside PCN (PCN1)</label>')[1].split("</div>")[0]
+    assert re.search(r"PCN in \S", hint), hint
