@@ -239,3 +239,19 @@ def test_the_organisation_picker_reads_without_dashes(admin_client, orgs):
     assert "app-depth-" in item.split(">")[0]
     hint = form.split('>Riverside PCN (PCN1)</label>')[1].split("</div>")[0]
     assert re.search(r"PCN in \S", hint), hint
+
+
+def test_a_page_with_form_errors_says_error_first_in_its_title(admin_client, orgs, app):
+    """Issue 21 item 20 (and every other form): the title did not start with "Error:"."""
+    import re
+
+    def title(resp):
+        return re.search(r"<title>([^<]*)</title>", resp.get_data(as_text=True)).group(1)
+
+    assert title(admin_client.get("/admin/waves/new")) == "Create a wave - Staff voice"
+    assert title(create(admin_client, name=" ")) == "Error: Create a wave - Staff voice"
+    assert title(post_form(admin_client, "/admin/staff/new", {"email": "not an address", "role": "guardian"})).startswith("Error: ")
+    public = app.test_client()
+    assert title(post_form(public, "/speakup/raise", {"text": ""})).startswith("Error: Raise a concern")
+    assert title(post_form(public, "/speakup/followup", {"reference": "x", "key": "y"})).startswith("Error: ")
+    assert not title(public.get("/speakup/raise")).startswith("Error")
