@@ -43,7 +43,7 @@ def issue_tokens(session: Session, hash_token, wave: Wave, org_code: str, count:
         raise WaveError(f"At most {MAX_TOKENS} tokens at a time (got {count}); issue them in several files.")
     today = today or dt.date.today()
     if wave.is_finished(today):
-        raise WaveError(f"The wave '{wave.name}' is closed (it closed on {wave.closes_on}); tokens for it "
+        raise WaveError(f"The wave '{wave.name}' is closed (it closed on {wave.closes_on.day} {wave.closes_on:%B %Y}); tokens for it "
                         "could not be used.")
     row = wave_org(session, wave, org_code)
     tokens = [new_token() for _ in range(count)]

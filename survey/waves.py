@@ -58,7 +58,7 @@ def create_wave(session: Session, definition: SurveyDefinition, name: str, org_c
     if session.scalar(select(Wave.id).where(Wave.name == name)) is not None:
         raise WaveError(f"A wave called '{name}' exists already; choose another name.")
     if closes_on < opens_on:
-        raise WaveError(f"The wave closes ({closes_on}) before it opens ({opens_on}): the closing date must be "
+        raise WaveError(f"The wave closes ({closes_on.day} {closes_on:%B %Y}) before it opens ({opens_on.day} {opens_on:%B %Y}): the closing date must be "
                         "on or after the opening date.")
     codes = [c.strip() for c in org_codes if c and c.strip()]
     if not codes:

@@ -255,3 +255,25 @@ def test_a_page_with_form_errors_says_error_first_in_its_title(admin_client, org
     assert title(post_form(public, "/speakup/raise", {"text": ""})).startswith("Error: Raise a concern")
     assert title(post_form(public, "/speakup/followup", {"reference": "x", "key": "y"})).startswith("Error: ")
     assert not title(public.get("/speakup/raise")).startswith("Error")
+
+
+def test_people_read_dates_in_nhs_style_and_survey_titles(admin_client, orgs, db, app, make_staff, sign_in):
+    """Issue 21 item 20: "04 Jan 2027" in one place, ISO in another, and survey ids."""
+    import re
+    create(admin_client, opens=dt.date(2030, 1, 4), closes=dt.date(2030, 2, 1))
+    wave = get_wave(db)
+    pages = {"waves": admin_client.get("/admin/waves").get_data(as_text=True),
+             "wave": admin_client.get(f"/admin/waves/{wave.id}").get_data(as_text=True),
+             "audit": admin_client.get("/admin/audit").get_data(as_text=True)}
+    edi = app.test_client()
+    sign_in(edi, make_staff("edi_lead"))
+    pages["reports"] = edi.get("/reports/").get_data(as_text=True)
+    pages["report wave"] = edi.get(f"/reports/waves/{wave.id}").get_data(as_text=True)
+    for name in ("waves", "wave", "reports", "report wave"):
+        body = pages[name]
+        assert "4 January 2030 to 1 February 2030" in body, name
+        assert "Staff experience survey" in body, name
+        assert "2030-01-04" not in body and "04 Jan" not in body, name
+    assert "<code>staff-experience</code>" not in pages["waves"]
+    today = dt.date.today()
+    assert f"{today.day} {today:%B %Y}, " in pages["audit"] and not re.search(r"\d{4}-\d\d-\d\d \d\d:", pages["audit"])
