@@ -101,7 +101,6 @@ def demo_command(base):
         click.echo("A demo speak-up case to follow up at /speakup/followup (shown this once):")
         click.echo(f"  reference {result.case.reference}   access key {result.case.access_key}")
     click.echo("")
-    click.echo("")
     click.echo(f"Done in {time.monotonic() - started:.1f} s. Start the app with: {_run_command(base)}")
     click.echo(f"and open {base}/ . Results are prepared per closed wave: sign in as the EDI lead, open a wave "
                "and choose 'Prepare the results'.")
