@@ -92,3 +92,22 @@ def test_the_wave_form_uses_date_inputs_that_pass_axe(live_server, phone, db, ma
     check(phone)
     summary.get_by_role("link", name="The date the wave opens must be a real date").click()
     assert phone.evaluate("document.activeElement.id") == "opens-day"
+    assert phone.title().startswith("Error: ")
+    import datetime as dt
+    today = dt.date.today()
+    for name, day in (("opens", today), ("closes", today + dt.timedelta(days=30))):
+        phone.locator(f"#{name}-day").fill(str(day.day))
+        phone.locator(f"#{name}-month").fill(str(day.month))
+        phone.locator(f"#{name}-year").fill(str(day.year))
+    phone.get_by_label("PCN PCNB (PCNB)").check()
+    phone.get_by_label("Staff experience survey", exact=False).first.check()
+    phone.get_by_role("button", name="Create wave").click()
+    phone.wait_for_load_state("load")
+    check(phone)
+    assert "Issue invitation links" in phone.inner_text("main")
+    # Issuing links with no count: an error summary beside the form, not a banner.
+    phone.get_by_role("button", name="Issue links").click()
+    phone.wait_for_load_state("load")
+    check(phone)
+    assert "Enter how many links to issue" in phone.inner_text(".nhsuk-error-summary")
+    assert phone.title().startswith("Error: ") and not phone.locator(".app-flash").count()
