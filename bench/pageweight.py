@@ -13,8 +13,8 @@ with `gzip on`; the app itself never compresses. Chromium (/usr/bin/chromium, Pl
   that each page arrives where it should.
 
 Bytes are what the network carried (Chrome DevTools Protocol encodedDataLength:
-headers plus compressed body, redirects included). Requests the CSP blocks (the NHS.UK
-CSS points at fonts on assets.nhs.uk) carry nothing and count nothing.
+headers plus compressed body, redirects included). The NHS.UK CSS is shipped without its
+web fonts (static/nhsuk/LICENCE.txt), so no page asks any other host for anything.
 
     .venv/bin/python bench/pageweight.py
 

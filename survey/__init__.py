@@ -42,6 +42,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    if app.config.get("DEMO") and not app.config.get("GUARDIAN_CONTACTS"):
+        from survey.demo_data import GUARDIAN_CONTACTS as DEMO_GUARDIANS
+        app.config["GUARDIAN_CONTACTS"] = dict(DEMO_GUARDIANS)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance_path / 'survey.db'}"
     if not app.config.get("TESTING") and not _creating_instance():
@@ -61,6 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    from survey import filters
+    filters.init_app(app)
 
     from survey.auth import bp as auth_bp
     from survey.respond import bp as respond_bp

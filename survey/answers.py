@@ -60,6 +60,12 @@ def canonical_codes(question: Question, raw: Any) -> list[str]:
     return [c for c in allowed if c in chosen]
 
 
+def free_text(raw: Any) -> str:
+    """Free text as stored and counted: stripped, with a browser's CRLF line ends as one
+    character each (as the character count on the page counts them)."""
+    return str(raw).replace("\r\n", "\n").strip()
+
+
 def canonical_code(question: Question, raw: Any) -> str | None:
     """The canonical form of one answer as stored in a Response column.
 
@@ -71,7 +77,7 @@ def canonical_code(question: Question, raw: Any) -> str | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if question.type == QuestionType.free_text:
-        text = str(raw).strip()
+        text = free_text(raw)
         if len(text) > question.max_length:
             raise ValueError(f"{question.id}: the text is {len(text)} characters long; at most {question.max_length} are allowed")
         return text
@@ -208,7 +214,9 @@ def validate_section(definition: SurveyDefinition, section: Section, form_data: 
                 value = canonical_code(q, picked[0] if picked else None)
         except ValueError:
             if q.type == QuestionType.free_text:
-                errors[q.id] = f"Your answer must be {q.max_length} characters or fewer; shorten it and try again"
+                over = len(free_text(values[0])) - q.max_length
+                errors[q.id] = (f"Your answer must be {q.max_length:,} characters or fewer; it is {over:,} "
+                                f"character{'s' if over != 1 else ''} too long, so shorten it and try again")
             elif q.type == QuestionType.multiple:
                 errors[q.id] = f"Select only options shown for “{name}”"
             else:

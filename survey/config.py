@@ -34,6 +34,23 @@ class Defaults:
     SPEAKUP_RETURN_MIN_COUNT = 3     # counts 1..k in the quarterly return are suppressed
     GUARDIAN_CONTACTS: dict[str, str] = {}   # org code -> "Name, how to reach them"
     DEFAULT_GUARDIAN_CONTACT = "Your organisation's Freedom to Speak Up guardian"
+    # Where else someone can go, on the speak-up page: [name, what they do and how to reach them].
+    SPEAKUP_ELSEWHERE: list[list[str]] = [
+        ["Your line manager or practice manager", "If you feel able to, you can raise a concern with them openly at any time."],
+        ["Protect", "The whistleblowing charity: free, confidential legal advice on speaking up. protect-advice.org.uk, 020 3117 2520."],
+        ["Care Quality Commission (CQC)", "If your concern is about the safety or quality of care. cqc.org.uk, 03000 616161."],
+        ["NHS England", "A prescribed person for whistleblowing about GP services. england.nhs.uk, 0300 311 22 33."],
+        ["National Guardian's Office", "Supports Freedom to Speak Up guardians and publishes guidance for workers; it does not look into individual concerns. nationalguardian.org.uk."],
+    ]
+    # Where the survey's thank-you page sends someone who needs support (after questions on
+    # violence, harassment and discrimination): [name, how to reach it], after the guardian.
+    SUPPORT_CONTACTS: list[list[str]] = [
+        ["Occupational health", "Your organisation's occupational health service. Your practice manager or HR can tell you how to reach it."],
+        ["Employee assistance programme", "Free, confidential advice and counselling, if your employer provides one. Your staff handbook or intranet has the number."],
+    ]
+    # The new reference and key stay on the page (in that browser's session cookie, encrypted)
+    # until the person ticks "I have saved", for at most this long.
+    SPEAKUP_KEY_SHOWN_SECONDS = 15 * 60
 
     # Slow hashing (argon2id). Tests swap in cheap parameters.
     ARGON2_TIME_COST = 3
@@ -42,7 +59,8 @@ class Defaults:
 
     # Rate limits, shared between processes through Redis when REDIS_URL is set.
     REDIS_URL: str | None = None
-    RATELIMIT_FOLLOWUP = "10/hour"        # per case reference
+    RATELIMIT_FOLLOWUP = "10/hour"        # wrong keys per case reference before each further one costs more
+    RATELIMIT_FOLLOWUP_HOT_COST = 5       # ... this many of its client's attempts (the right key is never refused)
     RATELIMIT_FOLLOWUP_CLIENT = "20/hour"  # per client (a keyed hash held only in memory/Redis)
     RATELIMIT_SPEAKUP_SUBMIT = "10/hour"
     RATELIMIT_STAFF_LOGIN = "10/15minutes"         # per account
@@ -69,7 +87,9 @@ class Defaults:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "ftsu-noreply@localhost"
-    BASE_URL = "http://localhost:5000"
+    # The public address in links the app prints or e-mails. Unset: pages use the address
+    # they were reached at, and commands (which cannot know it) DEFAULT_BASE_URL, or --base-url.
+    BASE_URL: str | None = None
 
     PROXY_COUNT = 0          # number of trusted proxies in front (sets scheme/host only)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
@@ -84,6 +104,19 @@ class Defaults:
     WTF_CSRF_SSL_STRICT = False
     SERVICE_NAME = "Staff voice"
     DEMO = False
+
+
+DEFAULT_BASE_URL = "http://localhost:5000"     # `flask --app survey run`'s own address
+
+
+def base_url(config, request=None) -> str:
+    """Where links point: BASE_URL if set, else the address this request came to, else
+    http://localhost:5000 (a command has no request)."""
+    if config.get("BASE_URL"):
+        return str(config["BASE_URL"]).rstrip("/")
+    if request is not None:
+        return request.url_root.rstrip("/")
+    return DEFAULT_BASE_URL
 
 
 def default_instance_path() -> Path:

@@ -33,6 +33,15 @@ PRACTICES = [
     ("DM013", "Church View Practice", "PCN-HC", 29),
 ]
 
+# The demo's Freedom to Speak Up guardians (fictional; drama-range phone numbers): one for
+# the ICS and one for each of two PCNs, as a real ICS might have. A demo instance uses these
+# unless its config.py sets GUARDIAN_CONTACTS itself.
+GUARDIAN_CONTACTS = {
+    "QDM": "Sam Okafor, Freedom to Speak Up guardian for Riverside and Vale: 07700 900100, ftsu@riverside-vale.example",
+    "PCN-RC": "Priya Shah, guardian for Riverside Central PCN: 07700 900231, priya.shah@riverside-central.example",
+    "PCN-SB": "Tom Evans, guardian for Southbrook PCN: 07700 900342, tom.evans@southbrook.example",
+}
+
 
 def org_rows() -> list[tuple[str, str, str, str]]:
     """(code, name, level, parent_code) for the organisations import."""

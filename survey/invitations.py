@@ -6,7 +6,6 @@ only in what is handed to the administrator (the CSV and the slips), once.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
 import secrets
@@ -16,7 +15,7 @@ import segno
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from survey import audit
+from survey import audit, csvsafe
 from survey.crypto import new_token
 from survey.models import Invitation, OpenLink, Organisation, Wave, WaveMode
 from survey.waves import WaveError, wave_org
@@ -44,7 +43,7 @@ def issue_tokens(session: Session, hash_token, wave: Wave, org_code: str, count:
         raise WaveError(f"At most {MAX_TOKENS} tokens at a time (got {count}); issue them in several files.")
     today = today or dt.date.today()
     if wave.is_finished(today):
-        raise WaveError(f"The wave '{wave.name}' is closed (it closed on {wave.closes_on}); tokens for it "
+        raise WaveError(f"The wave '{wave.name}' is closed (it closed on {wave.closes_on.day} {wave.closes_on:%B %Y}); tokens for it "
                         "could not be used.")
     row = wave_org(session, wave, org_code)
     tokens = [new_token() for _ in range(count)]
@@ -64,7 +63,7 @@ def write_links_csv(path: Path, links: list[str]) -> None:
                         "cannot be issued again, so it is never overwritten).")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = csvsafe.writer(fh)
         writer.writerow(["link"])
         writer.writerows([link] for link in links)
 

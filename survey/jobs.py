@@ -108,10 +108,12 @@ def _register(huey, app) -> None:
             if not app.config.get("MAIL_SERVER"):
                 return
             from survey.db import session_scope
-            from survey.notify import notify_guardians as notify
+            from survey.extensions import keyring
+            from survey.notify import notify_guardians as notify, notify_reporters
             with app.app_context(), session_scope() as session:
                 digest = notify(session, app.config)
-            log.info("guardian notification done", extra={"fields": {"sent": digest.sent}})
+                told = notify_reporters(session, keyring(), app.config)
+            log.info("guardian notification done", extra={"fields": {"sent": digest.sent, "reporters": told}})
 
 
 def huey_task(app, name: str):

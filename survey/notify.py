@@ -1,10 +1,12 @@
-"""E-mail to guardians, never to the person who spoke up. Off unless MAIL_SERVER is set.
+"""E-mail that something is waiting, with no content. Off unless MAIL_SERVER is set.
 
-A message says only that something is waiting ("a new case", "a reply") and where to
-sign in: no reference, no content. Messages go out as a digest from
-`flask --app survey speakup notify`, run from cron (for example at 08:00 and 13:00), not
-at the moment of submission: an e-mail's arrival time would otherwise tell the guardian
-when, to the minute, the concern was written.
+Guardians: a message says only that something is waiting ("a new case", "a reply") and
+where to sign in: no reference, no content. People who spoke up: only a confidential
+reporter who gave an address for it, and only "the guardian has replied": no reference, no
+name, no content (anonymous reporters are never e-mailed; the page that shows their key
+says when to check back). Messages go out from `flask --app survey speakup notify`, run
+from cron (for example at 08:00 and 13:00), not at the moment of writing: an e-mail's
+arrival time would otherwise tell its reader when, to the minute, a message was written.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from email.message import EmailMessage
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from survey.config import base_url
+from survey.crypto import KeyRing, KeyRingError
 from survey.models import Concern, ConcernStatus, Role, StaffUser
 
 log = logging.getLogger("survey")
@@ -37,7 +41,7 @@ def compose(config, new_cases: int, updates: int) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = "Freedom to Speak Up: something is waiting for you"
     msg["From"] = config.get("MAIL_FROM", "ftsu-noreply@localhost")
-    base = (config.get("BASE_URL") or "").rstrip("/")
+    base = base_url(config)
     msg.set_content(
         f"There is {' and '.join(parts)} waiting on the guardian's desk.\n\n"
         f"Sign in to read it: {base}/guardian/\n\n"
@@ -83,3 +87,42 @@ def notify_guardians(session: Session, config) -> Digest:
         return Digest(new_cases, updates, 0)
     session.execute(update(Concern).where(Concern.id.in_([c.id for c in pending])).values(notify_pending=False))
     return Digest(new_cases, updates, sent)
+
+
+def compose_for_reporter(config) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = "Freedom to Speak Up: the guardian has replied"
+    msg["From"] = config.get("MAIL_FROM", "ftsu-noreply@localhost")
+    base = base_url(config)
+    msg.set_content(
+        "The Freedom to Speak Up guardian has replied to a concern you raised.\n\n"
+        f"Read it with your case reference and access key: {base}/speakup/followup\n\n"
+        "This e-mail contains nothing about your concern on purpose. You asked for it when you\n"
+        "raised your concern; it stops when your case is withdrawn or its text is erased.\n")
+    return msg
+
+
+def notify_reporters(session: Session, ring: KeyRing, config) -> int:
+    """Tell each confidential reporter who asked that a reply is waiting; returns how many
+    were sent. Flags stay set when mail is off or sending fails (tried again next run)."""
+    pending = list(session.scalars(select(Concern).where(Concern.reporter_notify_pending.is_(True))))
+    if not pending or not config.get("MAIL_SERVER"):
+        return 0
+    sent, done = 0, []
+    for concern in pending:
+        try:
+            address = ring.decrypt(concern.notify_address)
+        except KeyRingError:
+            address = None
+        if not address:
+            done.append(concern.id)
+            continue
+        try:
+            sent += send(config, [address], compose_for_reporter(config))
+        except (OSError, smtplib.SMTPException) as exc:
+            log.error("reporter notification failed: %s", type(exc).__name__)
+            continue
+        done.append(concern.id)
+    if done:
+        session.execute(update(Concern).where(Concern.id.in_(done)).values(reporter_notify_pending=False))
+    return sent

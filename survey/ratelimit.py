@@ -24,9 +24,15 @@ class RateLimiter:
         digest = hmac.new(self._secret, identity.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
         return f"{scope}:{digest}"
 
-    def hit(self, limit: str, scope: str, identity: str) -> bool:
-        """Count one attempt; False when the limit is already reached."""
-        return self._limiter.hit(parse(limit), self._key(scope, identity))
+    def hit(self, limit: str, scope: str, identity: str, cost: int = 1) -> bool:
+        """Count `cost` attempts (one at a time, as many as fit); False when the limit is reached."""
+        item, key = parse(limit), self._key(scope, identity)
+        ok = True
+        for _ in range(max(1, cost)):
+            ok = self._limiter.hit(item, key)
+            if not ok:
+                break
+        return ok
 
     def allowed(self, limit: str, scope: str, identity: str) -> bool:
         return self._limiter.test(parse(limit), self._key(scope, identity))

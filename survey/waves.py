@@ -58,7 +58,7 @@ def create_wave(session: Session, definition: SurveyDefinition, name: str, org_c
     if session.scalar(select(Wave.id).where(Wave.name == name)) is not None:
         raise WaveError(f"A wave called '{name}' exists already; choose another name.")
     if closes_on < opens_on:
-        raise WaveError(f"The wave closes ({closes_on}) before it opens ({opens_on}): the closing date must be "
+        raise WaveError(f"The wave closes ({closes_on.day} {closes_on:%B %Y}) before it opens ({opens_on.day} {opens_on:%B %Y}): the closing date must be "
                         "on or after the opening date.")
     codes = [c.strip() for c in org_codes if c and c.strip()]
     if not codes:
@@ -132,6 +132,19 @@ class WaveSummary:
         if self.wave.is_finished(today):
             return "closed"
         return "open" if self.wave.is_open_on(today) else "not yet open"
+
+
+def closed_early(session: Session, waves) -> set[int]:
+    """Ids of the waves an administrator closed before their last day (from the audit trail:
+    a wave closed on or after its date, or marked closed by the demo, was not closed early)."""
+    from survey.models import AuditEvent
+    by_id = {str(w.id): w for w in waves if w.is_closed}
+    if not by_id:
+        return set()
+    events = session.execute(select(AuditEvent.object_id, func.min(AuditEvent.at))
+                             .where(AuditEvent.action == "wave.close", AuditEvent.object_id.in_(list(by_id)))
+                             .group_by(AuditEvent.object_id)).all()
+    return {by_id[oid].id for oid, at in events if at is not None and at.date() < by_id[oid].closes_on}
 
 
 def list_waves(session: Session) -> list[WaveSummary]:

@@ -27,7 +27,9 @@ ACTIONS = {
 
 def _setup_link(token: str) -> str:
     # The same public address as `flask --app survey users create` prints.
-    return current_app.config["BASE_URL"].rstrip("/") + "/auth/setup/" + token
+    from flask import request
+    from survey.config import base_url
+    return base_url(current_app.config, request) + "/auth/setup/" + token
 
 
 def _user_or_404(user_id: int) -> StaffUser:

@@ -36,7 +36,7 @@ def survey_upload():
             else:
                 installed = install(current_app.instance_path, upload.filename, data)
         except DefinitionError as exc:
-            problems = [str(exc)]
+            problems = [str(p) for p in exc.all]
         else:
             if not check_only:
                 definition = installed.definition

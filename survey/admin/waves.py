@@ -19,7 +19,7 @@ from survey.jobs import enqueue_build
 from survey.invitations import ensure_open_links, open_link_url
 from survey.models import OpenLink, Organisation, Wave, WaveMode
 from survey.orgs import tree
-from survey.waves import WaveError, close_wave, create_wave, list_waves, set_invited
+from survey.waves import WaveError, close_wave, closed_early, create_wave, list_waves, set_invited
 
 LEVEL_NAMES = {"ics": "ICS", "place": "Place", "pcn": "PCN", "practice": "Practice"}
 STATUS_ORDER = ("open", "not yet open", "closed")
@@ -47,7 +47,11 @@ def _usable_surveys() -> dict:
 
 
 def _org_choices() -> list[tuple[str, str, str]]:
-    return [(org.code, f"{'— ' * depth}{org.name} ({org.code})", LEVEL_NAMES[org.level.value])
+    """(code, label, hint, class): the tree is shown by indenting (a class) and said in the
+    hint ("PCN in Riverside place"), never by dashes that a screen reader reads out."""
+    return [(org.code, f"{org.name} ({org.code})",
+             LEVEL_NAMES[org.level.value] + (f" in {org.parent.name}" if org.parent is not None else ""),
+             f"app-depth-{min(depth, 3)}")
             for depth, org in tree(get_session())]
 
 
@@ -56,9 +60,11 @@ def _org_choices() -> list[tuple[str, str, str]]:
 def waves():
     today = dt.date.today()
     groups: dict[str, list] = {status: [] for status in STATUS_ORDER}
-    for summary in list_waves(get_session()):
+    summaries = list_waves(get_session())
+    for summary in summaries:
         groups[summary.status(today)].append(summary)
-    return render_template("admin/waves.html", groups=groups)
+    early = closed_early(get_session(), [s.wave for s in summaries])
+    return render_template("admin/waves.html", groups=groups, early=early)
 
 
 @bp.route("/waves/new", methods=["GET", "POST"])
@@ -68,7 +74,7 @@ def wave_new():
     surveys = _usable_surveys()
     form.survey.choices = [(sid, f"{d.title} ({sid}, version {d.version})") for sid, d in sorted(surveys.items())]
     org_options = _org_choices()
-    form.orgs.choices = [(code, label) for code, label, _hint in org_options]
+    form.orgs.choices = [(code, label) for code, label, *_rest in org_options]
     error = None
     if form.validate_on_submit():
         db = get_session()
@@ -94,22 +100,30 @@ def wave_new():
 @bp.route("/waves/<int:wave_id>")
 @staff_required("admin")
 def wave_detail(wave_id: int):
-    wave = wave_or_404(wave_id)
+    return render_detail(wave_or_404(wave_id))
+
+
+def render_detail(wave, token_form=None, status: int = 200):
+    """The wave's page; `token_form`, when given, is a refused batch shown with its errors."""
     today = dt.date.today()
     orgs = wave_orgs(wave)
     choices = [(org.code, f"{org.name} ({org.code})") for org, _n in orgs]
     links = {}
     if wave.mode is WaveMode.open_link:
-        base = current_app.config["BASE_URL"]
+        from flask import request
+        from survey.config import base_url
+        base = base_url(current_app.config, request)
         links = {link.org_id: open_link_url(base, link.slug)
                  for link in get_session().scalars(select(OpenLink).where(OpenLink.wave_id == wave.id))}
-    token_form = TokenBatchForm()
+    if token_form is None:
+        token_form = TokenBatchForm(formdata=None)
     token_form.org.choices = choices
-    invited_form = InvitedForm()
+    invited_form = InvitedForm(formdata=None)
     invited_form.org.choices = choices
     return render_template("admin/wave_detail.html", wave=wave, orgs=orgs, links=links, today=today,
                            finished=wave.is_finished(today), token_form=token_form, invited_form=invited_form,
-                           links_form=ConfirmForm())
+                           links_form=ConfirmForm(), token_errors=bool(token_form.errors),
+                           early=wave.id in closed_early(get_session(), [wave])), status
 
 
 @bp.route("/waves/<int:wave_id>/close", methods=["GET", "POST"])

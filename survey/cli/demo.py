@@ -1,8 +1,10 @@
 """`demo`: an instance full of example data; `demo-code EMAIL`: a demo account's TOTP code."""
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 import pyotp
@@ -39,17 +41,44 @@ def _prepare_instance(app) -> list[str]:
     return done
 
 
+def _run_command(base: str) -> str:
+    """The `flask run` that serves the printed links: its port, and every interface if the
+    links name another host (a phone on the same network)."""
+    parts = urlsplit(base)
+    args = ["flask --app survey run"]
+    if parts.hostname not in (None, "localhost", "127.0.0.1"):
+        args.append("--host 0.0.0.0")
+    if parts.port and parts.port != 5000:
+        args.append(f"--port {parts.port}")
+    return " ".join(args)
+
+
 @click.command("demo")
+@click.option("--base-url", "base", default=None, metavar="URL",
+              help="The address the links will be opened at, e.g. http://192.168.1.20:5000 to try them on a phone "
+                   "on the same network (default: BASE_URL, else http://localhost:5000).")
 @with_appcontext
-def demo_command():
-    """Create (or top up) a demo instance: example ICS, surveys, waves, responses, staff sign-ins."""
+def demo_command(base):
+    """Create (or top up) a demo instance: example ICS, surveys, waves, responses, staff sign-ins.
+
+    Running it again tops up the demo data (and prints fresh links); it never touches the
+    results, which are prepared per wave (the EDI lead's 'Prepare the results', or `report`)."""
+    from survey.config import base_url
     started = time.monotonic()
     app = current_app._get_current_object()
+    base = (base or "").rstrip("/") or base_url(app.config)
     for line in _prepare_instance(app):
         click.echo(line)
-    with session_scope() as session:
-        result = build_demo(session, ring=keyring(), hasher=password_hasher(), hash_token=hash_token,
-                            base_url=app.config["BASE_URL"], resolution=app.config["RESPONSE_DATE_RESOLUTION"])
+    # The operations log each audited step as a JSON line; here a person reads the output.
+    survey_log = logging.getLogger("survey")
+    level = survey_log.level
+    survey_log.setLevel(logging.WARNING)
+    try:
+        with session_scope() as session:
+            result = build_demo(session, ring=keyring(), hasher=password_hasher(), hash_token=hash_token,
+                                base_url=base, resolution=app.config["RESPONSE_DATE_RESOLUTION"])
+    finally:
+        survey_log.setLevel(level)
     click.echo(f"Organisations: {result.orgs}")
     for name in result.created_waves:
         click.echo(f"Created the wave '{name}'.")
@@ -72,7 +101,9 @@ def demo_command():
         click.echo("A demo speak-up case to follow up at /speakup/followup (shown this once):")
         click.echo(f"  reference {result.case.reference}   access key {result.case.access_key}")
     click.echo("")
-    click.echo(f"Done in {time.monotonic() - started:.1f} s. Start the app with: flask --app survey run")
+    click.echo(f"Done in {time.monotonic() - started:.1f} s. Start the app with: {_run_command(base)}")
+    click.echo(f"and open {base}/ . Results are prepared per closed wave: sign in as the EDI lead, open a wave "
+               "and choose 'Prepare the results'.")
 
 
 @click.command("demo-code")

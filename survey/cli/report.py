@@ -8,7 +8,6 @@ command says so and stops rather than build it twice. Progress goes to stderr: a
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import logging
 import sys
@@ -18,6 +17,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from survey import csvsafe
 from survey.db import session_scope
 from survey.extensions import keyring
 from survey.releases.build import (ReleaseError, build_wave_release, latest_release, params_from_config,
@@ -159,7 +159,7 @@ def _write_comments(session, wave, out_dir: Path, today: dt.date) -> Path:
     min_cell = int(current_app.config["MIN_CELL"])
     path = out_dir / "comments.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
+        out = csvsafe.writer(fh)
         out.writerow(["wave", "org_level", "org_code", "org_name", "question", "comment"])
         for node in comment_organisations(session, wave, min_cell, today):
             for qid, text in read_comments(session, wave, node.code, min_cell, today, keyring()):

@@ -17,7 +17,8 @@ from survey.concerns import today
 from survey.concerns.quarterly import parse_quarter, quarterly_return, to_csv
 from survey.concerns.retention import purge
 from survey.db import session_scope
-from survey.notify import notify_guardians
+from survey.extensions import keyring
+from survey.notify import notify_guardians, notify_reporters
 
 
 @click.group("speakup")
@@ -50,13 +51,16 @@ def return_command(quarter: str, out: str):
 @speakup_group.command("notify")
 @with_appcontext
 def notify_command():
-    """E-mail guardians if a case or reply arrived since the last run (no case content)."""
+    """E-mail guardians if a case or reply arrived since the last run, and confidential
+    reporters who asked for it that the guardian has replied (never any case content)."""
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("E-mail is off (MAIL_SERVER is not set): nothing sent.")
         return
     with session_scope() as session:
         digest = notify_guardians(session, current_app.config)
+        told = notify_reporters(session, keyring(), current_app.config)
     click.echo(f"{digest.new_cases} new case(s), {digest.updates} update(s); {digest.sent} e-mail(s) sent.")
+    click.echo(f"{told} reporter(s) told that the guardian has replied.")
 
 
 @click.command("purge")

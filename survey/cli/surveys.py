@@ -36,7 +36,9 @@ def check_command(file):
     try:
         definition = load_definition(file)
     except DefinitionError as exc:
-        raise click.ClickException(str(exc)) from None
+        found = exc.all
+        head = f"{len(found)} problems found:\n" if len(found) > 1 else ""
+        raise click.ClickException(head + "\n".join(str(p) for p in found)) from None
     click.echo(f"{file}: OK: '{definition.id}' version {definition.version}, {len(definition.sections)} sections, "
                f"{len(definition.questions())} questions.")
 

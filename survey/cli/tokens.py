@@ -25,10 +25,14 @@ def tokens_group():
 @click.option("--count", required=True, type=int, help="How many links.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV file to write (must not exist).")
 @click.option("--qr", "qr_dir", type=click.Path(file_okay=False), help="Also write one SVG QR code per link and slips.html here.")
+@click.option("--base-url", "base", default=None, metavar="URL",
+              help="The address people open the links at, e.g. https://staffvoice.example.nhs.uk "
+                   "(default: BASE_URL, else http://localhost:5000).")
 @with_appcontext
-def issue_command(wave_name, org_code, count, out, qr_dir):
+def issue_command(wave_name, org_code, count, out, qr_dir, base):
     """Issue one-time links; the database keeps only their keyed hashes."""
-    base = current_app.config["BASE_URL"]
+    from survey.config import base_url
+    base = (base or "").rstrip("/") or base_url(current_app.config)
     out_path = Path(out)
     if out_path.exists():
         raise click.ClickException(f"{out} exists already; choose a new file name (the links in an existing file "

@@ -12,7 +12,8 @@ from survey.models import StaffUser
 
 
 def _setup_link(token: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + "/auth/setup/" + token
+    from survey.config import base_url
+    return base_url(current_app.config) + "/auth/setup/" + token
 
 
 def _user(session, email: str) -> StaffUser:

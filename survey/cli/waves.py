@@ -79,7 +79,8 @@ def close_command(name):
 @with_appcontext
 def links_command(name):
     """Print the shared link of each organisation of an open-link wave."""
-    base = current_app.config["BASE_URL"]
+    from survey.config import base_url
+    base = base_url(current_app.config)
     try:
         with session_scope() as session:
             pairs = ensure_open_links(session, wave_by_name(session, name))

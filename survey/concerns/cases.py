@@ -9,6 +9,7 @@ wrong key, and counts every attempt against the reference and against the client
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -28,6 +29,15 @@ MAX_CONTACT = 500
 SCOPE_FOLLOWUP_REF = "speakup-followup-ref"
 SCOPE_FOLLOWUP_CLIENT = "speakup-followup-client"
 SCOPE_SUBMIT_CLIENT = "speakup-submit-client"
+
+
+MAX_ADDRESS = 254
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def is_email_address(text: str) -> bool:
+    text = (text or "").strip()
+    return len(text) <= MAX_ADDRESS and bool(_EMAIL.match(text))
 
 
 class CaseNotFound(LookupError):
@@ -63,6 +73,7 @@ class ConcernInput:
     org_id: int | None = None
     anonymous: bool = True
     contact: str | None = None    # name and how to reach them; confidential cases only
+    notify_address: str | None = None   # an e-mail address for "you have a reply"; confidential only
 
     def problems(self) -> dict[str, str]:
         errors: dict[str, str] = {}
@@ -78,6 +89,11 @@ class ConcernInput:
                 errors["contact"] = "Enter your name and how the guardian can contact you, or choose to stay anonymous"
             elif len(self.contact) > MAX_CONTACT:
                 errors["contact"] = f"Contact details must be {MAX_CONTACT} characters or fewer"
+        if self.notify_address:
+            if self.anonymous:
+                errors["notify_address"] = "Only confidential concerns can be told of a reply by e-mail"
+            elif not is_email_address(self.notify_address):
+                errors["notify_address"] = "Enter an e-mail address like name@example.com, or leave it empty"
         return errors
 
 
@@ -106,6 +122,7 @@ def raise_concern(session: Session, ring: KeyRing, hasher: SlowHasher, data: Con
         status=ConcernStatus.new,
         text=ring.encrypt(data.text.strip()),
         contact=None if data.anonymous else ring.encrypt(data.contact.strip()),
+        notify_address=ring.encrypt(data.notify_address.strip()) if data.notify_address and not data.anonymous else None,
         raised_on=on or today(),
         unread_by_guardian=1,
         unread_by_reporter=0,
@@ -119,21 +136,29 @@ def raise_concern(session: Session, ring: KeyRing, hasher: SlowHasher, data: Con
 
 
 def find_case_by_key(session: Session, hasher: SlowHasher, limiter: RateLimiter, reference: str, key: str,
-                     client: str, per_reference: str, per_client: str) -> Concern:
+                     client: str, per_reference: str, per_client: str, hot_cost: int = 5) -> Concern:
     """The case for (reference, key), or CaseNotFound / RateLimited.
+
+    Only the client's own limit (`per_client`) refuses an attempt. A reference is never
+    locked: anyone who sees a reference could otherwise lock its reporter out, and a
+    100-bit key needs no lockout. Wrong keys against one reference are counted instead
+    (`per_reference`); once that many have been tried, every further wrong key against it
+    costs its client `hot_cost` attempts, so guessers of a known reference are slowed five
+    times while the right key, from any client within its own limit, always opens the case.
 
     `client` is only ever passed to the rate limiter, which keeps a keyed hash of it for
     the length of its window; it is not stored or logged here.
     """
     ref = normalise_reference(reference)
-    ok_client = limiter.hit(per_client, SCOPE_FOLLOWUP_CLIENT, client or "")
-    ok_ref = limiter.hit(per_reference, SCOPE_FOLLOWUP_REF, ref or (reference or "").strip().upper()[:40])
-    if not (ok_client and ok_ref):
+    ref_id = ref or (reference or "").strip().upper()[:40]
+    if not limiter.hit(per_client, SCOPE_FOLLOWUP_CLIENT, client or ""):
         raise RateLimited()
     concern = session.scalar(select(Concern).where(Concern.reference == ref)) if ref else None
     stored = concern.access_key_hash if concern is not None else None
     typed = normalise_access_key(key or "") or (key or "")[:200]
     # Exactly one slow verification on every path: a missing case costs the same.
     if not hasher.verify(stored, typed):
+        if not limiter.hit(per_reference, SCOPE_FOLLOWUP_REF, ref_id):
+            limiter.hit(per_client, SCOPE_FOLLOWUP_CLIENT, client or "", cost=hot_cost - 1)
         raise CaseNotFound()
     return concern

@@ -12,7 +12,6 @@ answers), and the complements that are not published are cells too.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -23,6 +22,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from survey import csvsafe
 from survey.models import ELEMENTS, Concern, Organisation
 from survey.models.speakup import FEEDBACK_ANSWERS
 
@@ -171,7 +171,7 @@ def quarterly_return(session: Session, quarter: Quarter, min_count: int, protect
 
 def to_csv(table: pd.DataFrame) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in table.itertuples(index=False):
         writer.writerow([row.quarter, row.section, row.category, row.label,

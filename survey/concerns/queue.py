@@ -26,6 +26,20 @@ OPEN = "open"            # every status but closed and withdrawn
 NOT_STATED = "none"      # the person preferred not to say
 
 
+def parse_holidays(values) -> list[dt.date]:
+    """GUARDIAN_HOLIDAYS as dates (the setting holds ISO strings; a string never equals a date)."""
+    out = []
+    for v in values or []:
+        if isinstance(v, dt.date):
+            out.append(v)
+        else:
+            try:
+                out.append(dt.date.fromisoformat(str(v).strip()))
+            except ValueError:
+                continue
+    return out
+
+
 def add_working_days(start: dt.date, days: int, holidays: Iterable[dt.date] = ()) -> dt.date:
     off = set(holidays)
     day = start

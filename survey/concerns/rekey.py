@@ -1,5 +1,5 @@
 """Re-encrypt every encrypted column under the newest key of a ring, in the caller's
-transaction: concerns (text, contact, lessons, feedback comment), messages, notes,
+transaction: concerns (text, contact, lessons, feedback comment, notification address), messages, notes,
 survey comments, drafts and staff TOTP secrets.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from survey.models import Comment, Concern, ConcernMessage, ConcernNote, Draft, 
 
 # (label, model, primary key columns, encrypted columns)
 ENCRYPTED = [
-    ("concerns", Concern, ("id",), ("text", "contact", "lessons", "feedback_comment")),
+    ("concerns", Concern, ("id",), ("text", "contact", "lessons", "feedback_comment", "notify_address")),
     ("concern messages", ConcernMessage, ("id",), ("body",)),
     ("concern notes", ConcernNote, ("id",), ("body",)),
     ("survey comments", Comment, ("id",), ("body",)),

@@ -87,6 +87,8 @@ def guardian_reply(session: Session, ring: KeyRing, concern: Concern, actor_id: 
                              body=ring.encrypt(_body(text, "message")), sent_on=on or today())
     session.add(message)
     concern.unread_by_reporter = (concern.unread_by_reporter or 0) + 1
+    if concern.notify_address is not None:
+        concern.reporter_notify_pending = True       # told by the next `speakup notify`, with no content
     if concern.status is ConcernStatus.new:
         _acknowledge(concern, on)
     session.flush()
@@ -158,7 +160,35 @@ def close_case(session: Session, ring: KeyRing, concern: Concern, actor_id: int,
     if concern.acknowledged_on is None:
         concern.acknowledged_on = concern.closed_on
     concern.unread_by_reporter = (concern.unread_by_reporter or 0) + 1
+    if concern.notify_address is not None:
+        concern.reporter_notify_pending = True       # told by the next `speakup notify`, with no content
     _audit(session, actor_id, "concern.close", concern, {"from": old.value, "outcome": outcome})
+
+
+def describe_event(action: str, detail: dict | None) -> str:
+    """An audit event of a case in words, for the trail page (never the raw JSON)."""
+    from survey.models import ELEMENTS
+    from survey.models.speakup import OUTCOMES
+    d = detail or {}
+
+    def status(value) -> str:
+        try:
+            return ConcernStatus(value).label
+        except ValueError:
+            return str(value)
+
+    if action == "concern.status":
+        return f"Status changed from {status(d.get('from'))} to {status(d.get('to'))}"
+    if action == "concern.close":
+        return f"Closed (was {status(d.get('from'))}), outcome: {OUTCOMES.get(d.get('outcome'), d.get('outcome') or 'none')}"
+    if action == "concern.elements":
+        names = [ELEMENTS.get(e, e) for e in d.get("elements") or []]
+        return "Elements set to " + (", ".join(names) if names else "none")
+    words = {"concern.message": "Reply sent to the person who spoke up", "concern.note": "Internal note added",
+             "concern.view": "Case opened", "concern.view_trail": "Audit trail opened",
+             "concern.reveal_contact": "Contact details revealed",
+             "concern.purge": "Text erased under the retention rule"}
+    return words.get(action, action.replace("concern.", "").replace("_", " ").capitalize())
 
 
 def case_trail(session: Session, concern: Concern, actor_id: int) -> list[AuditEvent]:
@@ -174,6 +204,7 @@ def case_trail(session: Session, concern: Concern, actor_id: int) -> list[AuditE
 
 def reporter_opened(concern: Concern) -> None:
     concern.unread_by_reporter = 0
+    concern.reporter_notify_pending = False          # read already: nothing to tell them
 
 
 def can_message(concern: Concern) -> bool:
@@ -200,6 +231,8 @@ def erase_text(concern: Concern, keep_lessons: bool) -> None:
     outcome, anonymity, organisation, feedback answer)."""
     concern.text = None
     concern.contact = None
+    concern.notify_address = None
+    concern.reporter_notify_pending = False
     concern.feedback_comment = None
     if not keep_lessons:
         concern.lessons = None

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from survey.definitions.model import Question, QuestionType, Routing, Section, SurveyDefinition
 from survey.definitions.questions import ID_RE, REF_KEYS, Where, parse_question, parse_routing
-from survey.definitions.yamlfile import DefinitionError, describe, read_yaml
+from survey.definitions.yamlfile import DefinitionError, DefinitionErrors, describe, read_yaml
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent
 BANK_PATH = DEFINITIONS_DIR / "bank.yaml"
@@ -177,47 +177,89 @@ def _parse_item(where: Where, bank: Bank, item, path: str) -> tuple[Question, bo
     return parse_question(where, item, path), False
 
 
-def parse_survey(data, where: Where, bank: Bank) -> SurveyDefinition:
-    where.mapping(data, "", "a mapping with id, title, version and sections")
-    where.known_keys(data, SURVEY_KEYS, "", "a survey")
-    sid = data.get("id")
+class _Collect:
+    """Runs each independent check of a survey, keeping every problem instead of the first."""
+
+    def __init__(self):
+        self.problems: list[DefinitionError] = []
+
+    def __call__(self, check, *args, default=None):
+        try:
+            return check(*args)
+        except DefinitionErrors as exc:
+            self.problems.extend(exc.problems)
+        except DefinitionError as exc:
+            self.problems.append(exc)
+        return default
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise DefinitionErrors(self.problems) if len(self.problems) > 1 else self.problems[0]
+
+
+def _survey_id(where: Where, sid) -> str:
     if not isinstance(sid, str) or not sid or len(sid) > SURVEY_ID_MAX or not all(
             c.islower() or c.isdigit() or c == "-" for c in sid) or not sid[0].isalnum():
         where.fail("id", "expected a survey id of lower-case letters, digits and '-' (e.g. staff-experience), got "
                    + (f"'{sid}'" if isinstance(sid, str) else describe(sid)))
-    title = where.text(data.get("title"), "title")
-    version = where.text(data.get("version"), "version")
-    description = where.text(data.get("description"), "description", required=False)
+    return sid
+
+
+def _section_id(where: Where, sec_id, spath: str, section_ids: set) -> str:
+    if not isinstance(sec_id, str) or not ID_RE.match(sec_id.replace("-", "_")):
+        where.fail(f"{spath}.id", "expected a section id of lower-case letters, digits, '-' or '_', got "
+                   + (f"'{sec_id}'" if isinstance(sec_id, str) else describe(sec_id)))
+    if sec_id in section_ids:
+        where.fail(f"{spath}.id", f"duplicate section id '{sec_id}'")
+    return sec_id
+
+
+def parse_survey(data, where: Where, bank: Bank) -> SurveyDefinition:
+    """The survey, or a DefinitionError naming every problem found (DefinitionErrors when
+    there are several): each field, section and question is checked on its own, so one
+    mistake does not hide the next."""
+    where.mapping(data, "", "a mapping with id, title, version and sections")
+    check = _Collect()
+    check(where.known_keys, data, SURVEY_KEYS, "", "a survey")
+    sid = check(_survey_id, where, data.get("id"))
+    title = check(where.text, data.get("title"), "title")
+    version = check(where.text, data.get("version"), "version")
+    description = check(where.text, data.get("description"), "description", False)
     raw_sections = data.get("sections")
     if not isinstance(raw_sections, list) or not raw_sections:
-        where.fail("sections", f"expected a list of sections, got {'an empty list' if raw_sections == [] else describe(raw_sections)}")
+        check(where.fail, "sections", f"expected a list of sections, got {'an empty list' if raw_sections == [] else describe(raw_sections)}")
+        check.raise_if_any()
 
     parsed: list[tuple[dict, list[tuple[Question, bool, str]]]] = []
+    failed: set[str] = set()          # ids of questions with problems of their own: routing to them is not re-reported
     first_seen: dict[str, str] = {}
     section_ids: set[str] = set()
     for si, raw in enumerate(raw_sections):
         spath = f"sections[{si}]"
-        where.mapping(raw, spath, "a section (a mapping with id, title and questions)")
-        where.known_keys(raw, SECTION_KEYS, spath, "a section")
-        sec_id = raw.get("id")
-        if not isinstance(sec_id, str) or not ID_RE.match(sec_id.replace("-", "_")):
-            where.fail(f"{spath}.id", "expected a section id of lower-case letters, digits, '-' or '_', got "
-                       + (f"'{sec_id}'" if isinstance(sec_id, str) else describe(sec_id)))
-        if sec_id in section_ids:
-            where.fail(f"{spath}.id", f"duplicate section id '{sec_id}'")
+        if check(where.mapping, raw, spath, "a section (a mapping with id, title and questions)") is None:
+            continue
+        check(where.known_keys, raw, SECTION_KEYS, spath, "a section")
+        sec_id = check(_section_id, where, raw.get("id"), spath, section_ids)
         section_ids.add(sec_id)
-        header = {"id": sec_id, "title": where.text(raw.get("title"), f"{spath}.title"),
-                  "intro": where.text(raw.get("intro"), f"{spath}.intro", required=False)}
+        header = {"id": sec_id, "title": check(where.text, raw.get("title"), f"{spath}.title"),
+                  "intro": check(where.text, raw.get("intro"), f"{spath}.intro", False)}
         items = raw.get("questions")
         if not isinstance(items, list) or not items:
-            where.fail(f"{spath}.questions", "expected a list of questions, got "
-                       + ("an empty list" if items == [] else describe(items)))
+            check(where.fail, f"{spath}.questions", "expected a list of questions, got "
+                  + ("an empty list" if items == [] else describe(items)))
+            items = []
         questions = []
         for qi, item in enumerate(items):
             qpath = f"{spath}.questions[{qi}]"
-            question, inherited = _parse_item(where, bank, item, qpath)
+            got = check(_parse_item, where, bank, item, qpath)
+            if got is None:
+                raw_id = item if isinstance(item, str) else (item.get("id") or item.get("ref")) if isinstance(item, dict) else None
+                failed.add(str(raw_id))
+                continue
+            question, inherited = got
             if question.id in first_seen:
-                where.fail(qpath, f"duplicate question id '{question.id}' (first at {first_seen[question.id]})")
+                check(where.fail, qpath, f"duplicate question id '{question.id}' (first at {first_seen[question.id]})")
+                continue
             first_seen[question.id] = qpath
             questions.append((question, inherited, qpath))
         parsed.append((header, questions))
@@ -226,8 +268,11 @@ def parse_survey(data, where: Where, bank: Bank) -> SurveyDefinition:
     earlier: dict[str, Question] = {}
     for _header, questions in parsed:
         for question, inherited, qpath in questions:
-            _check_routing(where, question, qpath, earlier, everything, inherited)
+            targets = {c.question for c, _s in _conditions(question.show_if)} if question.show_if else set()
+            if not targets & failed:
+                check(_check_routing, where, question, qpath, earlier, everything, inherited)
             earlier[question.id] = question
+    check.raise_if_any()
     sections = tuple(Section(id=h["id"], title=h["title"], intro=h["intro"],
                              questions=tuple(q for q, _i, _p in qs)) for h, qs in parsed)
     return SurveyDefinition(id=sid, title=title, version=version, sections=sections,

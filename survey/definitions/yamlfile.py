@@ -28,6 +28,28 @@ class DefinitionError(Exception):
     def __str__(self) -> str:
         return f"{self.file}: {self.path}: {self.problem}" if self.path else f"{self.file}: {self.problem}"
 
+    @property
+    def all(self) -> list["DefinitionError"]:
+        """Every problem found (one here; several in DefinitionErrors)."""
+        return [self]
+
+
+class DefinitionErrors(DefinitionError):
+    """Every problem found in one file, each with its path; the first stands for them all
+    where one is read (.file, .path, .problem), and str() lists them one a line."""
+
+    def __init__(self, problems: list[DefinitionError]):
+        self.problems = list(problems)
+        first = self.problems[0]
+        super().__init__(first.file, first.path, first.problem)
+
+    def __str__(self) -> str:
+        return "\n".join(DefinitionError.__str__(p) for p in self.problems)
+
+    @property
+    def all(self) -> list[DefinitionError]:
+        return list(self.problems)
+
 
 class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):

@@ -15,7 +15,7 @@ from survey.concerns.queue import ack_due, is_overdue
 from survey.db import get_session
 from survey.extensions import keyring
 from survey.guardian import bp
-from survey.guardian.forms import CloseForm, NoteForm, ReplyForm, RevealForm, StatusForm
+from survey.guardian.forms import AcknowledgeForm, CloseForm, NoteForm, ReplyForm, RevealForm, StatusForm
 from survey.models import ELEMENTS, Concern, ConcernStatus, Organisation, StaffUser
 from survey.models.speakup import FEEDBACK_ANSWERS, OUTCOMES
 
@@ -36,6 +36,7 @@ def _forms(concern: Concern, **given):
                                   elements=concern.elements()),
         "close_form": CloseForm(prefix="close", formdata=None, outcome=concern.outcome),
         "reveal_form": RevealForm(prefix="reveal", formdata=None),
+        "ack_form": AcknowledgeForm(prefix="ack", formdata=None),
     }
     forms.update(given)
     return forms
@@ -134,10 +135,26 @@ def status(case_id: int):
     return _post(case_id, form, act, "Status and elements saved.", "status")
 
 
+@bp.route("/cases/<int:case_id>/acknowledge", methods=["POST"])
+@staff_required("guardian")
+def acknowledge(case_id: int):
+    form = AcknowledgeForm(prefix="ack")
+    if _concern(case_id).status is not ConcernStatus.new:
+        flash("This case was acknowledged already.")
+        return redirect(url_for("guardian.case", case_id=case_id), code=303)
+    return _post(case_id, form, lambda db, c: wf.set_status(db, c, _actor(), ConcernStatus.acknowledged),
+                 "The case is acknowledged.", "csrf_token")
+
+
 @bp.route("/cases/<int:case_id>/close", methods=["POST"])
 @staff_required("guardian")
 def close(case_id: int):
     form = CloseForm(prefix="close")
+    concern = _concern(case_id)
+    if (concern.status is not ConcernStatus.closed and form.confirm.data != "yes" and form.validate_on_submit()):
+        # Closing ends the case for the person who spoke up: ask once more, showing what will be saved.
+        return render_template("guardian/close_confirm.html", concern=concern, form=form,
+                               outcome=OUTCOMES.get(form.outcome.data, form.outcome.data))
     return _post(case_id, form, lambda db, c: wf.close_case(db, keyring(), c, _actor(), form.outcome.data, form.lessons.data),
                  "The case is closed. The person will be asked whether they would speak up again.", "outcome")
 
@@ -151,4 +168,17 @@ def trail(case_id: int):
     db.commit()
     ids = {e.actor_id for e in events if e.actor_id}
     emails = dict(db.execute(select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(ids))).all()) if ids else {}
-    return render_template("guardian/trail.html", concern=concern, events=events, emails=emails)
+    return render_template("guardian/trail.html", concern=concern, events=events, emails=emails,
+                           describe=lambda action, detail: wf.describe_event(action, _detail(detail)))
+
+
+def _detail(value) -> dict:
+    """An event's detail as a mapping, whether the column gave JSON text or a dict."""
+    import json
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(value) if value else {}
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}

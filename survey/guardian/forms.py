@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from survey.concerns.cases import MAX_TEXT
@@ -29,6 +29,12 @@ class StatusForm(FlaskForm):
 class CloseForm(FlaskForm):
     outcome = RadioField("Outcome", choices=list(OUTCOMES.items()), validators=[InputRequired("Choose the outcome of the case")])
     lessons = TextAreaField("Lessons learned (optional)", validators=[Optional(), Length(max=MAX_TEXT)])
+    # "yes" once the guardian has seen the confirmation page; closing an open case needs it.
+    confirm = HiddenField()
+
+
+class AcknowledgeForm(FlaskForm):
+    """Acknowledging a new case: its own button (CSRF only)."""
 
 
 class RevealForm(FlaskForm):

@@ -5,7 +5,7 @@ from flask import current_app, render_template, request
 
 from survey.auth import staff_required
 from survey.concerns import today
-from survey.concerns.queue import AGES, NOT_STATED, OPEN, QueueFilter, list_queue, organisations_in_use
+from survey.concerns.queue import AGES, NOT_STATED, OPEN, QueueFilter, list_queue, organisations_in_use, parse_holidays
 from survey.db import get_session
 from survey.guardian import bp
 from survey.models import ELEMENTS, ConcernStatus
@@ -16,7 +16,7 @@ def ack_target() -> int:
 
 
 def holidays() -> list:
-    return list(current_app.config.get("GUARDIAN_HOLIDAYS", []) or [])
+    return parse_holidays(current_app.config.get("GUARDIAN_HOLIDAYS", []))
 
 
 @bp.route("/")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -87,6 +88,10 @@ class Concern(Base):
     unread_by_reporter: Mapped[int] = mapped_column(Integer, default=0)
     # Something arrived for the guardians since the last notification digest (survey/notify.py).
     notify_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A confidential reporter's own e-mail address for "you have a reply" (encrypted; only if
+    # they asked; erased with the case's text), and whether such a reply is waiting.
+    notify_address: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reporter_notify_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     messages: Mapped[list["ConcernMessage"]] = relationship(back_populates="concern", order_by="ConcernMessage.id", cascade="all, delete-orphan")
     notes: Mapped[list["ConcernNote"]] = relationship(back_populates="concern", order_by="ConcernNote.id", cascade="all, delete-orphan")

@@ -120,6 +120,14 @@ def trend_waves(session: Session, wave: Wave, today: dt.date) -> list[tuple[Wave
     return out
 
 
+def unprepared_waves(session: Session, wave: Wave, today: dt.date) -> list[Wave]:
+    """Finished waves of the same survey whose results have not been prepared: the trend
+    leaves them out and says so."""
+    waves = session.scalars(select(Wave).where(Wave.survey_id == wave.survey_id)
+                            .order_by(Wave.opens_on, Wave.name)).all()
+    return [w for w in waves if w.is_finished(today) and latest_release(session, w.id) is None]
+
+
 def trend_view(session: Session, waves: list[tuple[Wave, Release]], iid: str, org_code: str, pair: str) -> TrendView:
     dimension, ga, gb = COMPARISON_PAIRS[pair]
     view = TrendView(iid, org_code, pair, (ga, gb))

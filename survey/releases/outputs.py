@@ -16,13 +16,16 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from survey import csvsafe
 from survey.analysis import load_benchmarks, load_dimensions, load_indicators
 from survey.models import Wave
 from survey.models.releases import Release
 from survey.releases.build import WORKERS, load_part, load_table, release_indicators
 
 CSV_COLUMNS = ["wave", "indicator", "org_level", "org_code", "org_name", "dimension", "group", "base",
-               "count", "percent", "ci_low", "ci_high", "status"]
+               "count", "percent", "ci_low", "ci_high", "status",
+               # readable titles for a report, after the columns programs already read by position
+               "indicator_title", "dimension_title", "group_label"]
 CSV_HEADER = (",".join(CSV_COLUMNS) + "\n").encode()
 RATE_CSV_COLUMNS = ["wave", "org_level", "org_code", "org_name", "invited", "answered", "rate", "status"]
 LEVEL_LABELS = {"wave": "Whole wave", "ics": "ICS", "place": "Place", "pcn": "PCN", "practice": "Practice"}
@@ -71,6 +74,26 @@ class Labels:
         dim = self.dimensions.get(did)
         return dim.title if dim else did
 
+    @staticmethod
+    def group(did: str, group: str) -> str:
+        """A group as a report reads it."""
+        if did == "all":
+            return "All staff"
+        if group == "Not stated":
+            return "Not stated (no answer, or prefer not to say)"
+        return group
+
+
+_LABELS: "Labels | None" = None
+
+
+def _labels() -> "Labels":
+    """The shipped labels, read once per process (the CSV writer asks for them per table)."""
+    global _LABELS
+    if _LABELS is None:
+        _LABELS = Labels.load()
+    return _LABELS
+
 
 def indicators_csv(session: Session, wave: Wave, release: Release) -> bytes:
     """indicators.csv: one row per cell; a suppressed cell leaves base..ci_high empty.
@@ -81,6 +104,7 @@ def indicators_csv(session: Session, wave: Wave, release: Release) -> bytes:
 
 
 def _csv_field(text: str) -> bytes:
+    text = csvsafe.cell(text)            # never a formula in the reader's spreadsheet
     if any(ch in text for ch in ',"\r\n'):
         text = '"' + text.replace('"', '""') + '"'
     return text.encode("utf-8")
@@ -163,15 +187,18 @@ def _scatter(values: np.ndarray, where: np.ndarray) -> np.ndarray:
     return full
 
 
-def table_csv_bytes(table: pd.DataFrame, wave_name: str) -> bytes:
+def table_csv_bytes(table: pd.DataFrame, wave_name: str, labels: "Labels | None" = None) -> bytes:
     if not len(table):
         return b""
+    labels = labels or _labels()
     w = _csv_field(wave_name)
     head = _lut_take(table[["indicator"]], lambda i: w + b"," + _csv_field(str(i)) + b",")
     org = _lut_take(table[["org_level", "org_code", "org_name"]],
                     lambda lv, c, n: b",".join(_csv_field(str(x)) for x in (lv, c, n)) + b",")
     dg = _lut_take(table[["dimension", "group"]], lambda d, g: _csv_field(str(d)) + b"," + _csv_field(str(g)) + b",")
-    status = _lut_take(table[["status"]], lambda st: _csv_field(str(st)))
+    status = _lut_take(table[["status"]], lambda st: _csv_field(str(st)) + b",")
+    titles = _lut_take(table[["indicator", "dimension", "group"]], lambda i, d, g: b",".join(
+        _csv_field(t) for t in (labels.indicator(str(i)), labels.dimension(str(d)), labels.group(str(d), str(g)))))
     # a suppressed cell leaves base to ci_high empty
     shown = table["status"].astype(str).to_numpy() == "ok"
     sub = table[shown]
@@ -180,7 +207,7 @@ def table_csv_bytes(table: pd.DataFrame, wave_name: str) -> bytes:
     parts = [head, org, dg]
     for f in numbers:
         parts += [_scatter(f, shown), b","]
-    return _rows_bytes(parts + [status])
+    return _rows_bytes(parts + [status, titles])
 
 
 def iter_indicators_csv(session: Session, wave: Wave, release: Release):
@@ -198,6 +225,8 @@ def rates_csv(wave: Wave, release: Release) -> bytes:
     rates = rates_table(release).copy()
     rates.insert(0, "wave", wave.name)
     rates["rate"] = [("" if pd.isna(v) else f"{v:.1f}") for v in rates["rate"]]
+    for col in ("wave", "org_level", "org_code", "org_name", "status"):
+        rates[col] = [csvsafe.cell(v) for v in rates[col]]
     return rates[RATE_CSV_COLUMNS].to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
@@ -236,7 +265,8 @@ def write_release_files(session: Session, wave: Wave, release: Release, out_dir:
         workbook.cancel()
         raise
     written = [out_dir / "indicators.csv"]
-    for name, data in (("indicators.xlsx", xlsx), ("response_rates.csv", rates_csv(wave, release))):
+    for name, data in (("indicators.xlsx", xlsx), ("response_rates.csv", rates_csv(wave, release)),
+                       ("README.txt", notes_text(wave, release, labels).encode("utf-8"))):
         path = out_dir / name
         path.write_bytes(data)
         written.append(path)
@@ -251,7 +281,7 @@ def report_steps(release: Release) -> int:
 
 
 # What a report writes into its folder (comments.csv: the report command, when asked)
-REPORT_FILES = ("indicators.csv", "indicators.xlsx", "response_rates.csv", "comments.csv")
+REPORT_FILES = ("indicators.csv", "indicators.xlsx", "response_rates.csv", "comments.csv", "README.txt")
 
 
 def _remove_earlier_report(out_dir: Path, labels: Labels) -> None:
@@ -279,7 +309,7 @@ def _csv_and_charts(out_dir: Path, wave: Wave, release: Release, labels: Labels,
         fh.write(CSV_HEADER)
         pending: deque = deque()
         for iid, table in tables.items():
-            pending.append(pool.submit(table_csv_bytes, table, wave.name))
+            pending.append(pool.submit(table_csv_bytes, table, wave.name, labels))
             path = charts / f"{iid}.svg"
             path.write_text(indicator_chart(table, release, labels, iid, "ALL", chart_choice(labels, iid)),
                             encoding="utf-8")
@@ -290,6 +320,54 @@ def _csv_and_charts(out_dir: Path, wave: Wave, release: Release, labels: Labels,
         while pending:
             fh.write(pending.popleft().result())
     return chart_paths
+
+
+def notes_text(wave: Wave, release: Release, labels: Labels | None = None) -> str:
+    """README.txt: what the files are, what each column and status means, and the rule."""
+    import json
+    labels = labels or _labels()
+    built = release.built_at.date() if release.built_at else None
+    lines = [
+        f"Results of {wave.name} (survey {wave.survey_id}), release version {release.version}"
+        + (f", prepared on {built.day} {built:%B %Y}" if built else "") + ".",
+        "",
+        "FILES",
+        "indicators.csv      one row per published cell: an indicator, an organisation, a characteristic, a group.",
+        "indicators.xlsx     the same, one sheet per family of indicators, with a filter on each heading;",
+        "                    its Notes sheet defines each indicator.",
+        "response_rates.csv  staff invited and answers received per organisation.",
+        "charts/*.svg        one chart per indicator, by its first characteristic, for the whole wave.",
+        "",
+        "COLUMNS OF indicators.csv",
+        "wave, indicator          the wave's name and the indicator's id (e.g. wres5).",
+        "org_level, org_code, org_name   wave (the whole wave), ics, place, pcn or practice.",
+        "dimension, group         the characteristic (its id) and the group within it.",
+        "base                     how many people the percentage is out of.",
+        "count                    how many of them gave the answer counted.",
+        "percent, ci_low, ci_high the percentage and its 95% confidence interval (Wilson).",
+        "status                   ok, primary or secondary (below).",
+        "indicator_title, dimension_title, group_label   the same in words, for a report.",
+        "",
+        "STATUSES",
+        "ok         the numbers are shown.",
+        f"primary    not shown: {suppression_words('primary', release)}.",
+        f"secondary  not shown: {suppression_words('secondary', release)} (it is based on at least "
+        f"{release.min_cell} answers).",
+        "A hidden cell leaves base, count, percent and the interval empty in the CSV, and shows * in the workbook.",
+        "",
+        "THE RULE",
+        rule_words(release),
+    ]
+    withheld = withheld_words(json.loads(release.audit_json or "{}"), labels)
+    if withheld:
+        lines += ["", "LEFT OUT", "No table could be published safely for: " + "; ".join(withheld) + "."]
+    sources = sorted({str(s) for s in load_benchmarks()["source"].dropna()})
+    if sources:
+        lines += ["", "NATIONAL FIGURES (on the pages, the charts and the workbook's Notes sheet)"] + \
+                 [f"Source: {s}" for s in sources] + \
+                 ["They come from NHS trusts, not general practice: a reference point, not a target."]
+    lines += ["", "Comments are never published by characteristic; they are not in these files."]
+    return "\n".join(lines) + "\n"
 
 
 def withheld_words(audit: dict | None, names) -> list[str]:

@@ -127,6 +127,12 @@ def _new_sheet(wb, styles, name: str, family: FamilySheet) -> _Sheet:
     return sheet
 
 
+def _filter(sheet: _Sheet) -> None:
+    """A filter button on each heading, over every row of the sheet's table (its blocks'
+    titles included, so filtering by a column hides them too)."""
+    sheet.ws.autofilter(3, 0, max(sheet.row - 1, 3), len(HEADERS) - 1)
+
+
 def _family_sheets(wb, styles, family: FamilySheet) -> None:
     sheet = _new_sheet(wb, styles, family.name, family)
     rows_in_sheet, part = 0, 1
@@ -136,6 +142,7 @@ def _family_sheets(wb, styles, family: FamilySheet) -> None:
         ws = sheet.ws
         for j in range(len(b)):
             if rows_in_sheet >= SHEET_ROWS:
+                _filter(sheet)
                 sheet.append([family.footnote])
                 part += 1
                 sheet = _new_sheet(wb, styles, f"{family.name} ({part})", family)
@@ -161,6 +168,7 @@ def _family_sheets(wb, styles, family: FamilySheet) -> None:
                     ws.write_string(r, c, "*")
             ws.write_string(r, 11, b.status[j])
             rows_in_sheet += 1
+    _filter(sheet)
     sheet.append()
     sheet.append([family.footnote])
 

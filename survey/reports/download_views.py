@@ -7,7 +7,7 @@ from survey.auth import staff_required
 from survey.db import get_session, session_scope
 from survey.extensions import keyring
 from survey.releases.comments import comment_organisations, read_comments
-from survey.releases.outputs import iter_indicators_csv, rates_csv
+from survey.releases.outputs import iter_indicators_csv, notes_text, rates_csv
 from survey.releases.xlsx import stored_workbook
 from survey.reports import bp
 from survey.reports.common import labels, min_cell, record_view, release_or_refusal, today, wave_or_404
@@ -16,6 +16,7 @@ FILES = {
     "indicators.csv": "text/csv",
     "indicators.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "response_rates.csv": "text/csv",
+    "README.txt": "text/plain",
 }
 
 
@@ -33,6 +34,8 @@ def download(wave_id: int, name: str):
         data = stream_with_context(_indicators_csv(wave, release))   # one indicator at a time
     elif name == "indicators.xlsx":
         data = stored_workbook(db, wave, release, labels())      # committed by record_view
+    elif name == "README.txt":
+        data = notes_text(wave, release, labels())
     else:
         data = rates_csv(wave, release)
     record_view("report.download", wave, file=name, version=release.version)

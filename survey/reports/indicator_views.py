@@ -5,7 +5,7 @@ from flask import Response, render_template, request
 
 from survey.db import get_session
 from survey.errors import render_error
-from survey.releases.browse import COMPARISON_PAIRS, indicator_view, org_options, trend_view, trend_waves
+from survey.releases.browse import COMPARISON_PAIRS, indicator_view, org_options, trend_view, trend_waves, unprepared_waves
 from survey.releases.build import load_table, release_indicators
 from survey.releases.charts import indicator_chart
 from survey.releases.outputs import chart_choice
@@ -103,6 +103,7 @@ def trend(wave_id: int):
     view = trend_view(db, waves, iid, org, pair)
     record_view("report.view", wave, page="trend", indicator=iid, org=org, pair=pair)
     return render_template("reports/trend.html", wave=wave, view=view, title=labels().indicator(iid),
+                           left_out=unprepared_waves(db, wave, today()),
                            indicators=[(i, f"{i}: {labels().indicator(i)}") for i in ids], orgs=orgs,
                            pairs=[("ethnicity", "BME and White"), ("disability", "Disabled and non-disabled")],
                            page_title=f"Trend: {labels().indicator(iid)}")

@@ -18,15 +18,31 @@ from survey.models import Draft
 PAYLOAD_VERSION = 1
 
 
-def encode(keyring, answers: dict[str, Any]) -> bytes:
-    return keyring.encrypt(json.dumps({"v": PAYLOAD_VERSION, "answers": answers}, sort_keys=True))
+CHECK = "check"      # `reached` when the person has got as far as "Check your answers"
+
+
+def encode(keyring, answers: dict[str, Any], reached: int | str | None = None) -> bytes:
+    """`reached`: the page the person was sent on to after their last save (a page number
+    or CHECK), so "Continue where you left off" goes back there. Drafts saved before it was
+    kept have none."""
+    data: dict[str, Any] = {"v": PAYLOAD_VERSION, "answers": answers}
+    if reached is not None:
+        data["reached"] = reached
+    return keyring.encrypt(json.dumps(data, sort_keys=True))
+
+
+def decode_with_reached(keyring, payload: bytes | None) -> tuple[dict[str, Any] | None, int | str | None]:
+    if payload is None:
+        return None, None
+    data = json.loads(keyring.decrypt(payload))
+    reached = data.get("reached")
+    if not (reached == CHECK or (isinstance(reached, int) and not isinstance(reached, bool) and reached >= 1)):
+        reached = None
+    return dict(data.get("answers", {})), reached
 
 
 def decode(keyring, payload: bytes | None) -> dict[str, Any] | None:
-    if payload is None:
-        return None
-    data = json.loads(keyring.decrypt(payload))
-    return dict(data.get("answers", {}))
+    return decode_with_reached(keyring, payload)[0]
 
 
 def load_draft(session, keyring, key: str) -> dict[str, Any] | None:

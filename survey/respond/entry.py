@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, url_for
 
-from survey.answers import visible_page_numbers
 from survey.db import get_session
 from survey.models import OpenLink, Wave
 from survey.respond import bp, state
@@ -57,11 +56,13 @@ def privacy():
     journey, refusal = state.current()
     if refusal:
         return refusal
+    from survey.respond.journey import resume_url
     answers = journey.saved or {}
-    first = (visible_page_numbers(journey.definition, answers) or [1])[0]
     return render_template(
-        "respond/privacy.html", definition=journey.definition, first_page=first, open_link=journey.kind == "open",
-        started=bool(answers), min_cell=current_app.config["MIN_CELL"],
+        "respond/privacy.html", definition=journey.definition,
+        start_url=resume_url(journey.definition, answers, journey.reached),
+        open_link=journey.kind == "open",
+        started=journey.saved is not None, min_cell=current_app.config["MIN_CELL"],
         week=current_app.config["RESPONSE_DATE_RESOLUTION"] == "week",
     )
 

@@ -17,12 +17,13 @@ from survey.db import get_session
 from survey.errors import render_error
 from survey.extensions import keyring
 from survey.respond import bp, state, store
-from survey.respond.drafts import encode
+from survey.respond.drafts import CHECK, encode
 from survey.respond.forms import SubmitForm, csrf_token
 from survey.respond.submission import Outcome, submit as submit_response
 
+# Said once under every comment box (a definition's own hint adds only what is particular to it).
 FREE_TEXT_HINT = ("Do not write names or anything else that could identify you or someone else. "
-                  "Comments are stored apart from your other answers.")
+                  "Comments are stored encrypted and never shown next to your answers about yourself.")
 
 
 def _page_or_404(definition, number: int):
@@ -50,7 +51,12 @@ def _render_page(definition, number: int, values: dict, errors: dict, answers: d
     if shown_ids is None:
         visible = {q.id for q in visible_questions(definition, {**answers, **values})}
         shown_ids = [q.id for q in page.questions if q.id in visible]
-    previous, _next, position, total = _neighbours(definition, answers, number, shown_pages)
+    previous, _next, _position, _total = _neighbours(definition, answers, number, shown_pages)
+    # Sections, not pages, are counted: how many pages routing opens depends on answers not
+    # given yet, so a page count jumped ("Page 3 of 10", later "Page 7 of 11"); the sections
+    # of a survey are fixed.
+    section_ids = [s.id for s in definition.sections]
+    position, total = section_ids.index(page.id) + 1, len(section_ids)
     back = fixed_url("respond.check") if change else (fixed_url("respond.page", number=previous) if previous else fixed_url("respond.privacy"))
     # The summary names the question; beside the question itself the short form is enough.
     inline = {qid: re.split(r" (?:to|for) “", message)[0] for qid, message in errors.items()}
@@ -161,23 +167,41 @@ def save_page(number: int):
         after = {k: v for k, v in before.items() if k not in ids}
         after.update(page_answers)
         after = drop_hidden(definition, after)
-        store.save_draft(journey.key, journey.wave_id, encode(keyring(), after), state.today())
+        url, reached = _next_url(definition, before, after, number, change)
+        if change and journey.reached not in (None, CHECK):
+            reached = max(journey.reached, reached) if reached != CHECK else CHECK
+        store.save_draft(journey.key, journey.wave_id, encode(keyring(), after, reached), state.today())
     except OperationalError:
         return _unavailable_page(number, change)
-    return redirect(_next_url(definition, before, after, number, change))
+    return redirect(url)
 
 
-def _next_url(definition, before: dict, after: dict, number: int, change: bool) -> str:
+def _next_url(definition, before: dict, after: dict, number: int, change: bool) -> tuple[str, int | str]:
+    """Where a saved page leads: (address, the page reached, a number or CHECK)."""
     if change:
         # A changed answer may open questions that were skipped: ask them, then check again.
         was = {q.id for q in visible_questions(definition, before)}
         new = [q.id for q in visible_questions(definition, after) if q.id not in was and q.id not in after]
         for n, p in enumerate(pages(definition), start=1):
             if n > number and any(q.id in new for q in p.questions):
-                return fixed_url("respond.page", number=n, change=1)
-        return fixed_url("respond.check")
+                return fixed_url("respond.page", number=n, change=1), n
+        return fixed_url("respond.check"), CHECK
     _prev, nxt, _pos, _total = _neighbours(definition, after, number)
-    return fixed_url("respond.page", number=nxt) if nxt else fixed_url("respond.check")
+    return (fixed_url("respond.page", number=nxt), nxt) if nxt else (fixed_url("respond.check"), CHECK)
+
+
+def resume_url(definition, answers: dict, reached) -> str:
+    """Where "Continue where you left off" goes: the page the last save led to (or the
+    visible page after it, if answers changed the route), else the first page."""
+    shown = visible_page_numbers(definition, answers)
+    if reached == CHECK:
+        return fixed_url("respond.check")
+    if isinstance(reached, int):
+        later = [n for n in shown if n >= reached]
+        if later:
+            return fixed_url("respond.page", number=later[0])
+        return fixed_url("respond.check")
+    return fixed_url("respond.page", number=(shown or [1])[0])
 
 
 def _posted(page_, form) -> dict:

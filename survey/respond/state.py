@@ -17,7 +17,7 @@ from survey.errors import render_error
 from survey.extensions import hash_token, keyring
 from survey.models import Wave
 from survey.respond import store
-from survey.respond.drafts import decode
+from survey.respond.drafts import decode_with_reached
 
 STATE = "respond"
 MARKER_COOKIE = "sv_answered"   # open-link waves answered in this browser: "3.7" (wave ids only)
@@ -35,6 +35,7 @@ class Journey:
     org_id: int
     definition: SurveyDefinition
     saved: dict | None = None   # the answers saved so far (decrypted draft), None if none
+    reached: int | str | None = None   # the page the last save led to (a number or drafts.CHECK)
 
 
 # --- refusal pages: say which it is and nothing more ------------------------------------
@@ -126,8 +127,8 @@ def current():
     if reason:
         return None, refuse(reason, found.wave)
     definition = cached_definition(wave_id, found.definition_json)
-    saved = decode(keyring(), found.payload)
-    return Journey(st["kind"], st["key"], wave_id, int(st["org"]), definition, saved), None
+    saved, reached = decode_with_reached(keyring(), found.payload)
+    return Journey(st["kind"], st["key"], wave_id, int(st["org"]), definition, saved, reached), None
 
 
 # --- the open-link marker -------------------------------------------------------------

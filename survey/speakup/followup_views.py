@@ -58,7 +58,8 @@ def followup():
         try:
             concern = find_case_by_key(get_session(), access_key_hasher(), ratelimiter(), form.reference.data,
                                        form.key.data, client_identity(request),
-                                       cfg["RATELIMIT_FOLLOWUP"], cfg["RATELIMIT_FOLLOWUP_CLIENT"])
+                                       cfg["RATELIMIT_FOLLOWUP"], cfg["RATELIMIT_FOLLOWUP_CLIENT"],
+                                       hot_cost=int(cfg["RATELIMIT_FOLLOWUP_HOT_COST"]))
         except RateLimited:
             error, status = "There have been too many attempts. Wait an hour, then try again.", 429
         except CaseNotFound:

@@ -5,7 +5,9 @@ to the rate limiter, which keeps a keyed hash of it for the length of its window
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import select
@@ -13,23 +15,33 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
 from survey.ratelimit import client_identity
-from survey.concerns import ConcernInput, new_reference, raise_concern
+from survey.concerns import ConcernInput, new_reference, raise_concern, today
+from survey.concerns.queue import add_working_days, parse_holidays
 from survey.concerns.cases import SCOPE_SUBMIT_CLIENT
 from survey.crypto import KeyRingError, new_access_key
 from survey.db import get_session
 from survey.extensions import access_key_hasher, keyring, ratelimiter
-from survey.models import Organisation
+from survey.models import Organisation, OrgLevel
 from survey.speakup import bp
 from survey.speakup.forms import PREFER_NOT, RaiseForm, SavedKeyForm
 
-NEW_CASE = "speakup_new"        # the reference and key, encrypted, until shown once
+NEW_CASE = "speakup_new"        # the reference and key, encrypted, until the person says they saved them
 SHOWN = "speakup_shown"         # the reference whose key was shown (for the confirmation)
 
 
+def _now() -> float:
+    return time.time()
+
+
 def guardian_contact(org: Organisation | None) -> str:
+    """The guardian of the organisation or, failing that, of the nearest organisation above
+    it (a practice's PCN, place or ICS), else DEFAULT_GUARDIAN_CONTACT."""
     contacts = current_app.config.get("GUARDIAN_CONTACTS") or {}
-    if org is not None and org.code in contacts:
-        return contacts[org.code]
+    seen = 0
+    while org is not None and seen < 10:
+        if org.code in contacts:
+            return contacts[org.code]
+        org, seen = org.parent, seen + 1
     return current_app.config["DEFAULT_GUARDIAN_CONTACT"]
 
 
@@ -50,12 +62,23 @@ def index():
     return render_template("speakup/index.html", org=org, guardian=guardian_contact(org), listed=listed)
 
 
+LEVEL_GROUPS = [(OrgLevel.practice, "GP practices"), (OrgLevel.pcn, "Primary care networks (PCNs)"),
+                (OrgLevel.place, "Places"), (OrgLevel.ics, "Integrated care systems (ICSs)")]
+
+
 def _org_choices(db) -> list[tuple[str, str]]:
-    orgs = db.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    choices = [(PREFER_NOT, "Prefer not to say")] + [(str(i), n) for i, n in orgs]
+    orgs = db.execute(select(Organisation.id, Organisation.name, Organisation.level).order_by(Organisation.name)).all()
+    choices = [(PREFER_NOT, "Prefer not to say")] + [(str(i), n) for i, n, _lv in orgs]
+    # The list people see: practices first, then PCNs, places and ICSs, each alphabetical.
+    groups = [(label, [(str(i), n) for i, n, lv in orgs if lv == level]) for level, label in LEVEL_GROUPS]
     # Kept per process, so the form can still be shown as it was sent when the database is down.
     current_app.extensions["survey.speakup.org_choices"] = choices
+    current_app.extensions["survey.speakup.org_groups"] = [g for g in groups if g[1]]
     return choices
+
+
+def org_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    return list(current_app.extensions.get("survey.speakup.org_groups") or [])
 
 
 def _choices_without_database() -> list[tuple[str, str]]:
@@ -75,13 +98,35 @@ def _unavailable(db, form):
     form.org.choices = _choices_without_database()
     if request.method == "POST":
         form.validate()
-    return render_template("speakup/raise.html", form=form, limited=False, unavailable=True), 503
+    return render_template("speakup/raise.html", form=form, org_groups=org_groups(), limited=False, unavailable=True), 503
 
 
-def _remember_once(reference: str, key: str) -> None:
-    # The signed session cookie is readable by its holder, so the key travels encrypted.
-    session[NEW_CASE] = keyring().encrypt(json.dumps({"ref": reference, "key": key})).decode("ascii")
-    session.pop(SHOWN, None)
+def _remember_once(reference: str, key: str, anonymous: bool = True, notify: bool = False) -> None:
+    # The signed session cookie is readable by its holder, so the key travels encrypted,
+    # with the time after which it is never shown again (a copied cookie expires with it).
+    until = _now() + float(current_app.config["SPEAKUP_KEY_SHOWN_SECONDS"])
+    cfg = current_app.config
+    ack = add_working_days(today(), int(cfg["GUARDIAN_ACK_WORKING_DAYS"]), parse_holidays(cfg.get("GUARDIAN_HOLIDAYS")))
+    session[NEW_CASE] = keyring().encrypt(json.dumps({"ref": reference, "key": key, "until": until, "ack": ack.isoformat(),
+                                                      "anon": anonymous, "notify": notify})).decode("ascii")
+    session[SHOWN] = reference
+
+
+def _pending() -> dict | None:
+    """The reference and key still to be confirmed as saved, or None (never shown again after
+    the box was ticked, nor after SPEAKUP_KEY_SHOWN_SECONDS)."""
+    blob = session.get(NEW_CASE)
+    if blob is None:
+        return None
+    try:
+        shown = json.loads(keyring().decrypt(blob.encode("ascii")))
+        fresh = float(shown.get("until", 0)) > _now()
+    except (KeyRingError, ValueError, TypeError, AttributeError):
+        fresh = False
+    if not fresh:
+        session.pop(NEW_CASE, None)
+        return None
+    return shown
 
 
 @bp.route("/raise", methods=["GET", "POST"])
@@ -101,48 +146,56 @@ def raise_concern_page():
         except RedisError:
             return _unavailable(db, form)          # the shared rate-limit store is down
         if not allowed:
-            return render_template("speakup/raise.html", form=form, limited=True), 429
+            return render_template("speakup/raise.html", form=form, org_groups=org_groups(), limited=True), 429
         if (form.website.data or "").strip():
             # A bot filled the honeypot: it sees the usual pages, and nothing is stored.
-            _remember_once(new_reference(), new_access_key())
+            _remember_once(new_reference(), new_access_key(), form.contact_mode.data != "confidential",
+                           bool((form.notify_address.data or "").strip()) and form.contact_mode.data == "confidential")
             return redirect(url_for("speakup.raised"), code=303)
         org_id = int(form.org.data) if (form.org.data or "").isdigit() else None
         anonymous = form.contact_mode.data != "confidential"
+        address = None if anonymous else ((form.notify_address.data or "").strip() or None)
         data = ConcernInput(text=form.text.data, elements=list(form.elements.data or []), org_id=org_id,
-                            anonymous=anonymous, contact=None if anonymous else form.contact.data)
-        problems = data.problems()          # what the form's validators let through (a tampered list)
-        if problems:
-            for name, message in problems.items():
-                getattr(form, name).errors = [message]
-            return render_template("speakup/raise.html", form=form, limited=False)
+                            anonymous=anonymous, contact=None if anonymous else form.contact.data,
+                            notify_address=address)
         try:
             case = raise_concern(db, keyring(), access_key_hasher(), data)
             db.commit()
         except OperationalError:
             return _unavailable(db, form)
-        _remember_once(case.reference, case.access_key)
+        _remember_once(case.reference, case.access_key, anonymous, address is not None)
         return redirect(url_for("speakup.raised"), code=303)
-    return render_template("speakup/raise.html", form=form, limited=False)
+    return render_template("speakup/raise.html", form=form, org_groups=org_groups(), limited=False)
 
 
 @bp.route("/raised", methods=["GET", "POST"])
 def raised():
     form = SavedKeyForm()
+    shown = _pending()
     if request.method == "POST":
         if form.validate_on_submit():
+            session.pop(NEW_CASE, None)
             session.pop(SHOWN, None)
             return redirect(url_for("speakup.next_steps"), code=303)
-        # The key was shown on the previous page and is not kept: say so plainly.
+        if shown is not None:
+            # Not ticked yet: the key is shown again with the error, until it is ticked.
+            return render_template("speakup/raised.html", form=form, reference=shown["ref"], key=shown["key"], again=False,
+                                   shown=_facts(shown)), 400
+        # Too late (or already confirmed): the key is not kept any more, say so plainly.
         return render_template("speakup/raised.html", form=form, reference=session.get(SHOWN), key=None, again=True), 400
-    blob = session.pop(NEW_CASE, None)
-    if blob is None:
+    if shown is None:
         return render_template("speakup/raised.html", form=form, reference=session.get(SHOWN), key=None, again=True)
+    return render_template("speakup/raised.html", form=form, reference=shown["ref"], key=shown["key"], again=False,
+                           shown=_facts(shown))
+
+
+def _facts(shown: dict) -> dict:
+    """What the key page says about replies: by when, and whether an e-mail will tell them."""
     try:
-        shown = json.loads(keyring().decrypt(blob.encode("ascii")))
-    except (KeyRingError, ValueError):
-        return render_template("speakup/raised.html", form=form, reference=None, key=None, again=True)
-    session[SHOWN] = shown["ref"]
-    return render_template("speakup/raised.html", form=form, reference=shown["ref"], key=shown["key"], again=False)
+        ack = dt.date.fromisoformat(shown.get("ack") or "")
+    except (TypeError, ValueError):
+        ack = None
+    return {"ack": ack, "anonymous": bool(shown.get("anon", True)), "notify": bool(shown.get("notify"))}
 
 
 @bp.route("/next")

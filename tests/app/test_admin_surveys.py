@@ -125,3 +125,20 @@ def test_upload_without_csrf_is_refused(app, admin_client):
                              content_type="multipart/form-data")
     assert resp.status_code == 400
     assert saved(app) == []
+
+
+def test_the_upload_page_lists_every_problem(app, admin_client):
+    """Issue 21 item 21: only the first problem of a broken definition was reported."""
+    import html
+    text = ("id: pulse\ntitle: Pulse\nversion: '1'\nsections:\n"
+            "  - id: one\n    title: One\n    questions: [q99z, q11d]\n"
+            "  - id: two\n    questions: [q98y]\n")
+    resp = upload(admin_client, "pulse.yaml", text, action="check")
+    page = html.unescape(resp.get_data(as_text=True))
+    items = page.split('class="nhsuk-list nhsuk-error-summary__list app-problems"')[1].split("</ul>")[0]
+    for problem in ("surveys/pulse.yaml: sections[0].questions[0]: unknown question 'q99z'",
+                    "surveys/pulse.yaml: sections[1].title: expected text",
+                    "surveys/pulse.yaml: sections[1].questions[0]: unknown question 'q98y'"):
+        assert problem in items, (problem, items)
+    assert items.count("<li>") == 3
+    assert saved(app) == []

@@ -94,16 +94,20 @@ def test_qr_sheet_is_printable_under_the_csp(app, admin_client, wave, db, forbid
     ({"count": "many"}, "whole number"),
     ({"count": "999999"}, "from 1 to"),
     ({"count": "301", "output": "qr"}, "at most 300 links"),
-    ({"org": "P003"}, "No links were issued"),   # not in this wave
-    ({"org": "PCN1"}, "No links were issued"),   # a parent, not one of the wave's practices
+    ({"org": "P003"}, "Choose one of this wave&#39;s organisations"),   # not in this wave
+    ({"org": "PCN1"}, "Choose one of this wave&#39;s organisations"),   # a parent, not one of the wave's practices
+    ({"count": ""}, "Enter how many links to issue"),
 ])
 def test_bad_batches_issue_nothing(admin_client, wave, db, data, message):
+    """Shown on the wave's page with an error summary beside the form, as sent (issue 21
+    item 20: it was an information banner after a redirect)."""
     args = {"org": "P001", "count": "5", "output": "csv"}
     args.update(data)
     resp = issue(admin_client, wave, **args)
-    assert resp.status_code == 302
-    page = admin_client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert message in page
+    assert resp.status_code == 400
+    page = resp.get_data(as_text=True)
+    assert message in page and "There is a problem" in page and "No links were issued" in page
+    assert "app-flash" not in page
     fresh(db)
     assert db.scalar(select(func.count()).select_from(Invitation)) == 0
 
@@ -131,3 +135,13 @@ def test_token_post_without_csrf_is_refused(admin_client, wave, db):
     assert resp.status_code == 400
     fresh(db)
     assert db.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+def test_without_base_url_links_use_the_address_the_page_was_reached_at(app, admin_client, wave):
+    """Issue 21 item 22: links always said localhost:5000 whatever the address."""
+    assert not app.config.get("BASE_URL")
+    links = issue(admin_client, wave, count="2").get_data(as_text=True).splitlines()[1:]
+    assert len(links) == 2 and all(link.startswith("http://localhost/respond/t/") for link in links), links
+    app.config["BASE_URL"] = "https://staffvoice.example.nhs.uk/"
+    links = issue(admin_client, wave, count="1").get_data(as_text=True).splitlines()[1:]
+    assert links[0].startswith("https://staffvoice.example.nhs.uk/respond/t/"), links

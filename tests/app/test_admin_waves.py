@@ -29,10 +29,22 @@ def orgs(db):
     db.commit()
 
 
+def _parts(name: str, day) -> dict:
+    """A date as the NHS.UK date input posts it (day, month, year boxes); a string is sent as typed."""
+    if isinstance(day, dt.date):
+        return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+    return {f"{name}-{p}": v for p, v in zip(("day", "month", "year"), day)}
+
+
 def wave_data(**over):
-    data = {"survey": "staff-experience", "name": "Spring", "orgs": ["PCN1"],
-            "opens": (TODAY - dt.timedelta(days=1)).isoformat(), "closes": (TODAY + dt.timedelta(days=30)).isoformat(),
-            "mode": "invitation"}
+    data = {"survey": "staff-experience", "name": "Spring", "orgs": ["PCN1"], "mode": "invitation"}
+    dates = {"opens": TODAY - dt.timedelta(days=1), "closes": TODAY + dt.timedelta(days=30)}
+    for key in ("opens", "closes"):
+        value = over.pop(key, dates[key])
+        if isinstance(value, str):              # the old single year-month-day field, still read
+            data[key] = value
+        else:
+            data.update(_parts(key, value))
     data.update(over)
     return data
 
@@ -65,9 +77,14 @@ def test_create_includes_the_practices_below(admin_client, orgs, db):
 
 
 @pytest.mark.parametrize("over, message", [
-    ({"closes": (TODAY - dt.timedelta(days=5)).isoformat()}, "before it opens"),
-    ({"opens": "31/03/2025"}, "Enter opens on as year-month-day"),
-    ({"closes": ""}, "Enter the date the wave closes"),
+    ({"closes": TODAY - dt.timedelta(days=5)}, "before it opens"),
+    ({"opens": ("31", "2", "2025")}, "The date the wave opens must be a real date"),
+    ({"opens": ("", "3", "2025")}, "The date the wave opens must include a day"),
+    ({"opens": ("1", "", "")}, "The date the wave opens must include a month and a year"),
+    ({"opens": ("1", "3", "25")}, "The date the wave opens must include a year with 4 numbers"),
+    ({"opens": ("1st", "March", "2025")}, "The date the wave opens must be a real date, in numbers"),
+    ({"closes": ("", "", "")}, "Enter the last day answers are accepted"),
+    ({"opens": "31/03/2025"}, "The date the wave opens must be a real date"),
     ({"orgs": []}, "Choose at least one organisation"),
     ({"orgs": ["NOPE"]}, "There is a problem"),
     ({"survey": "no-such-survey"}, "There is a problem"),
@@ -105,8 +122,8 @@ def test_close_a_wave_early(admin_client, orgs, db):
 
 
 def test_not_yet_open_wave_is_listed_as_such(admin_client, orgs):
-    create(admin_client, opens=(TODAY + dt.timedelta(days=10)).isoformat(),
-           closes=(TODAY + dt.timedelta(days=20)).isoformat())
+    create(admin_client, opens=(TODAY + dt.timedelta(days=10)),
+           closes=(TODAY + dt.timedelta(days=20)))
     listing = admin_client.get("/admin/waves").get_data(as_text=True)
     assert listing.index(">Not yet open<") < listing.index(">Spring</a>") < listing.index(">Closed<")
 
@@ -170,3 +187,93 @@ def test_missing_shared_links_can_be_created(app, admin_client, orgs, db):
     slug = db.scalar(select(OpenLink.slug).where(OpenLink.wave_id == wave.id))
     assert f"/respond/o/{slug}" in admin_client.get(f"/admin/waves/{wave.id}").get_data(as_text=True)
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "wave.open_links")).actor_id == admin_client.admin.id
+
+
+def test_the_wave_dates_are_nhs_date_inputs(admin_client, orgs, db):
+    """Issue 21 item 20: dates were free text in ISO form, with messages like "Enter opens
+    on as year-month-day"."""
+    import re
+    form = admin_client.get("/admin/waves/new").get_data(as_text=True)
+    for name in ("opens", "closes"):
+        for part in ("day", "month", "year"):
+            assert f'id="{name}-{part}" name="{name}-{part}" type="text" inputmode="numeric"' in form
+    assert 'name="opens"' not in form
+    bad = create(admin_client, opens=("30", "2", "2025"))
+    page = bad.get_data(as_text=True)
+    assert '<a href="#opens-day">The date the wave opens must be a real date</a>' in page
+    assert re.search(r'id="opens-day" name="opens-day" type="text" inputmode="numeric" value="30"', page)
+    assert re.search(r'id="opens-month" name="opens-month"[^>]*value="2"', page)
+    assert create(admin_client).status_code == 302
+
+
+def test_only_a_wave_closed_before_its_last_day_is_closed_early(admin_client, orgs, db):
+    """Issue 21 item 20: a wave that closed on its date was labelled "Closed early"."""
+    create(admin_client, name="Early")
+    create(admin_client, name="On time", opens=TODAY - dt.timedelta(days=20), closes=TODAY)
+    create(admin_client, name="Past", opens=TODAY - dt.timedelta(days=40), closes=TODAY - dt.timedelta(days=10))
+    for name in ("Early", "On time"):
+        assert post_form(admin_client, f"/admin/waves/{get_wave(db, name).id}/close", {}).status_code == 302
+    # A wave marked closed after its date (as the demo does) was not closed early either.
+    past = get_wave(db, "Past")
+    past.is_closed = True
+    db.commit()
+    listing = admin_client.get("/admin/waves").get_data(as_text=True)
+    rows = {name: listing.split(f">{name}</a>")[1].split("</tr>")[0] for name in ("Early", "On time", "Past")}
+    assert "(closed early)" in rows["Early"]
+    assert "(closed early)" not in rows["On time"] and "(closed early)" not in rows["Past"]
+    for name, words in (("Early", "Closed early"), ("On time", "Closed"), ("Past", "Closed")):
+        detail = admin_client.get(f"/admin/waves/{get_wave(db, name).id}").get_data(as_text=True)
+        status = detail.split("Status</dt>")[1].split("</dd>")[0]
+        assert status.strip().endswith(words) and (words == "Closed early" or "early" not in status), (name, status)
+
+
+def test_the_organisation_picker_reads_without_dashes(admin_client, orgs):
+    """Issue 21 item 20: names were prefixed with "— — —", which screen readers read out."""
+    import html
+    import re
+    form = html.unescape(admin_client.get("/admin/waves/new").get_data(as_text=True))
+    labels = re.findall(r'<label class="nhsuk-label nhsuk-checkboxes__label" for="orgs[^"]*">([^<]+)</label>', form)
+    assert labels and not [l for l in labels if "—" in l or l.startswith("-")], labels
+    assert "Riverside PCN (PCN1)" in labels
+    item = form.split('>Riverside PCN (PCN1)</label>')[0].rsplit('<div class="nhsuk-checkboxes__item', 1)[1]
+    assert "app-depth-" in item.split(">")[0]
+    hint = form.split('>Riverside PCN (PCN1)</label>')[1].split("</div>")[0]
+    assert re.search(r"PCN in \S", hint), hint
+
+
+def test_a_page_with_form_errors_says_error_first_in_its_title(admin_client, orgs, app):
+    """Issue 21 item 20 (and every other form): the title did not start with "Error:"."""
+    import re
+
+    def title(resp):
+        return re.search(r"<title>([^<]*)</title>", resp.get_data(as_text=True)).group(1)
+
+    assert title(admin_client.get("/admin/waves/new")) == "Create a wave - Staff voice"
+    assert title(create(admin_client, name=" ")) == "Error: Create a wave - Staff voice"
+    assert title(post_form(admin_client, "/admin/staff/new", {"email": "not an address", "role": "guardian"})).startswith("Error: ")
+    public = app.test_client()
+    assert title(post_form(public, "/speakup/raise", {"text": ""})).startswith("Error: Raise a concern")
+    assert title(post_form(public, "/speakup/followup", {"reference": "x", "key": "y"})).startswith("Error: ")
+    assert not title(public.get("/speakup/raise")).startswith("Error")
+
+
+def test_people_read_dates_in_nhs_style_and_survey_titles(admin_client, orgs, db, app, make_staff, sign_in):
+    """Issue 21 item 20: "04 Jan 2027" in one place, ISO in another, and survey ids."""
+    import re
+    create(admin_client, opens=dt.date(2030, 1, 4), closes=dt.date(2030, 2, 1))
+    wave = get_wave(db)
+    pages = {"waves": admin_client.get("/admin/waves").get_data(as_text=True),
+             "wave": admin_client.get(f"/admin/waves/{wave.id}").get_data(as_text=True),
+             "audit": admin_client.get("/admin/audit").get_data(as_text=True)}
+    edi = app.test_client()
+    sign_in(edi, make_staff("edi_lead"))
+    pages["reports"] = edi.get("/reports/").get_data(as_text=True)
+    pages["report wave"] = edi.get(f"/reports/waves/{wave.id}").get_data(as_text=True)
+    for name in ("waves", "wave", "reports", "report wave"):
+        body = pages[name]
+        assert "4 January 2030 to 1 February 2030" in body, name
+        assert "Staff experience survey" in body, name
+        assert "2030-01-04" not in body and "04 Jan" not in body, name
+    assert "<code>staff-experience</code>" not in pages["waves"]
+    today = dt.date.today()
+    assert f"{today.day} {today:%B %Y}, " in pages["audit"] and not re.search(r"\d{4}-\d\d-\d\d \d\d:", pages["audit"])

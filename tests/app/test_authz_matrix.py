@@ -63,6 +63,7 @@ EXPECTED: dict[str, str | frozenset] = {
     # guardian desk
     "/guardian/": GUARDIAN,
     "/guardian/cases/<int:case_id>": GUARDIAN,
+    "/guardian/cases/<int:case_id>/acknowledge": GUARDIAN,
     "/guardian/cases/<int:case_id>/close": GUARDIAN,
     "/guardian/cases/<int:case_id>/note": GUARDIAN,
     "/guardian/cases/<int:case_id>/reply": GUARDIAN,

@@ -64,7 +64,7 @@ def test_create_includes_every_practice_below(runner, db, orgs):
 @pytest.mark.parametrize("args,message", [
     (("Wave X", "PL1", "nope"), "Unknown survey 'nope'"),
     (("Wave X", "ZZZ"), "No organisation has the code 'ZZZ'"),
-    (("Wave X", "PL1", "staff-experience", "2025-03-01", "2025-02-01"), "closes (2025-02-01) before it opens (2025-03-01)"),
+    (("Wave X", "PL1", "staff-experience", "2025-03-01", "2025-02-01"), "closes (1 February 2025) before it opens (1 March 2025)"),
     (("Wave X", "PL1", "staff-experience", "01/03/2025"), "is not a date: write it as YYYY-MM-DD"),
 ])
 def test_create_refuses_bad_input(runner, db, orgs, args, message):
@@ -108,7 +108,8 @@ def test_tokens_issue_stores_only_hashes(app, runner, db, orgs, tmp_path, forbid
     with out.open() as fh:
         links = [row["link"] for row in csv.DictReader(fh)]
     assert len(links) == 4 and len(set(links)) == 4
-    base = app.config["BASE_URL"].rstrip("/") + "/respond/t/"
+    from survey.config import base_url
+    base = base_url(app.config) + "/respond/t/"
     tokens = [link.removeprefix(base) for link in links]
     assert all(link.startswith(base) and len(t) >= 32 for link, t in zip(links, tokens))
     forbid_in_logs(*tokens)

@@ -149,3 +149,23 @@ def test_demo_on_a_fresh_instance_writes_demo_flag(tmp_path, database_url):
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
     app.extensions["survey.engine"].dispose()
+
+
+def test_demo_prints_links_for_the_address_given_and_no_log_lines(app, runner, db, caplog):
+    """Issue 21 item 22: links always said localhost:5000, and JSON log lines were mixed
+    in with what a person needs."""
+    import logging
+    caplog.set_level(logging.INFO, logger="survey")
+    before = logging.getLogger("survey").level
+    result = runner.invoke(args=["demo", "--base-url", "http://192.168.1.20:8080/"])
+    assert result.exit_code == 0, result.output
+    links = re.findall(r"http://\S+/respond/t/\S+", result.output)
+    assert len(links) == 5 and all(link.startswith("http://192.168.1.20:8080/respond/t/") for link in links)
+    assert "localhost:5000" not in result.output
+    assert "Start the app with: flask --app survey run --host 0.0.0.0 --port 8080" in result.output
+    assert "Prepare the results" in result.output
+    assert '{"' not in result.output
+    assert not [r for r in caplog.records if r.name == "survey" and r.levelno < logging.WARNING], \
+        [r.getMessage() for r in caplog.records][:5]
+    assert logging.getLogger("survey").level == before          # the app's own logging is left as it was
+

@@ -205,3 +205,67 @@ def test_withdrawn_and_purged_cases_still_open_for_the_guardian(app, db, make_st
     resp = post_on_page(desk, f"/guardian/cases/{withdrawn.id}", f"/guardian/cases/{withdrawn.id}/status",
                         {"status-status": "in_progress"})
     assert resp.status_code == 400 and "withdrew" in _text(resp)
+
+
+def test_the_case_the_trail_the_queue_and_the_footer_read_as_words(app, db, make_staff):
+    """Issue 21 item 15: two "Raised" rows, raw JSON in the trail, "0 days ago", and
+    "Staff sign in" in the footer of a signed-in guardian."""
+    import re
+    concern = _case(db, "Words not JSON gd15", elements=["bullying"])
+    desk = app.test_client()
+    sign_in_to(desk, db, make_staff("guardian"))
+    url = f"/guardian/cases/{concern.id}"
+    page = _text(desk.get(url))
+    keys = re.findall(r'<dt class="nhsuk-summary-list__key">([^<]+)</dt>', page)
+    assert keys.count("Raised") == 1 and "How it was raised" in keys, keys
+    assert "Staff sign in" not in page
+    assert post_on_page(desk, url, url + "/status", {"status-status": "acknowledged",
+                                                     "status-elements": ["bullying", "detriment"]}).status_code == 303
+    trail = _text(desk.get(url + "/trail"))
+    table = trail.split('<tbody class="nhsuk-table__body">')[1].split("</tbody>")[0]
+    assert "Status changed from New to Acknowledged" in table
+    assert "Elements set to Bullying or harassment, Detriment for speaking up" in table and "Case opened" in table
+    assert "{" not in table and '"' not in re.sub(r'<[^>]+>', "", table)
+    queue = _text(desk.get("/guardian/"))
+    assert "today" in queue and "0 days ago" not in queue
+    assert "Staff sign in" in _text(app.test_client().get("/speakup/"))
+
+
+def test_acknowledging_has_its_own_button_and_closing_asks_first(app, db, make_staff):
+    """Issue 21 item 16."""
+    from survey.models import ConcernStatus
+    concern = _case(db, "Buttons not radios gd16")
+    desk = app.test_client()
+    sign_in_to(desk, db, make_staff("guardian"))
+    url = f"/guardian/cases/{concern.id}"
+    page = _text(desk.get(url))
+    assert f'action="{url}/acknowledge"' in page and "Acknowledge this case" in page
+    resp = post_on_page(desk, url, url + "/acknowledge", {})
+    assert resp.status_code == 303, resp.status_code
+    db.rollback()
+    db.expire_all()
+    assert db.get(Concern, concern.id).status is ConcernStatus.acknowledged and db.get(Concern, concern.id).acknowledged_on
+    page = _text(desk.get(url))
+    assert "Acknowledge this case" not in page and "The case is acknowledged." in page
+    assert post_on_page(desk, url, url + "/acknowledge", {}).status_code == 303      # twice: said, not changed
+
+    # Closing shows what will be saved and asks; nothing changes until the guardian confirms.
+    ask = post_on_page(desk, url, url + "/close", {"close-outcome": "resolved", "close-lessons": "Checks added gd16"})
+    confirm = _text(ask)
+    assert ask.status_code == 200 and "Close case" in confirm and "Resolved" in confirm and "Checks added gd16" in confirm
+    assert "Yes, close the case" in confirm and f'href="{url}"' in confirm
+    db.rollback()
+    db.expire_all()
+    assert db.get(Concern, concern.id).status is ConcernStatus.acknowledged
+    import re
+    fields = dict(re.findall(r'<input type="hidden" name="(close-[a-z]+)" value="([^"]*)"', confirm))
+    assert fields == {"close-outcome": "resolved", "close-lessons": "Checks added gd16", "close-confirm": "yes"}
+    done = post_on_page(desk, url, url + "/close", fields)
+    assert done.status_code == 303
+    db.rollback()
+    db.expire_all()
+    closed = db.get(Concern, concern.id)
+    assert closed.status is ConcernStatus.closed and closed.outcome == "resolved"
+    # A bad outcome is refused on the case page, not sent to the confirmation.
+    bad = post_on_page(desk, url, url + "/close", {"close-outcome": "bogus"})
+    assert bad.status_code == 400 and "There is a problem" in _text(bad)

@@ -143,7 +143,8 @@ def test_csv_columns_exact_and_suppressed_cells_empty(world, edi_client):
     text = edi_client.get(f"/reports/waves/{w}/download/indicators.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == CSV_COLUMNS == ["wave", "indicator", "org_level", "org_code", "org_name", "dimension", "group",
-                                      "base", "count", "percent", "ci_low", "ci_high", "status"]
+                                      "base", "count", "percent", "ci_low", "ci_high", "status",
+                                      "indicator_title", "dimension_title", "group_label"]
     body = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert {r["org_level"] for r in body} == {"practice", "pcn", "place", "ics", "wave"}
     assert any(r["org_code"] == "ALL" for r in body)
@@ -438,3 +439,38 @@ def test_attacker_knowing_the_tables_nest_recovers_nothing(world, edi_client):
         assert short.empty, short.to_string()
         checked += len(got)
     assert checked > 0
+
+
+def test_downloads_are_ready_for_a_report(world, edi_client, tmp_path):
+    """Issue 21 item 19: readable titles in indicators.csv, a README.txt that explains the
+    statuses and the rule, and a filter on each heading of the workbook."""
+    w = world["closed"].id
+    rows = list(csv.DictReader(io.StringIO(edi_client.get(f"/reports/waves/{w}/download/indicators.csv")
+                                           .get_data(as_text=True))))
+    wres5 = [r for r in rows if r["indicator"] == "wres5"]
+    from survey.releases.outputs import Labels
+    assert wres5 and {r["indicator_title"] for r in wres5} == {Labels.load().indicator("wres5")} != {"wres5"}
+    assert {r["dimension_title"] for r in wres5 if r["dimension"] == "disability"} == {"Disability"}
+    assert {r["group_label"] for r in wres5 if r["dimension"] == "all"} == {"All staff"}
+
+    resp = edi_client.get(f"/reports/waves/{w}/download/README.txt")
+    assert resp.status_code == 200 and resp.mimetype == "text/plain"
+    notes = resp.get_data(as_text=True)
+    for words in ("Closed 2024", "primary    not shown: fewer than 11 answers",
+                  "secondary  not shown: hidden so that another number cannot be worked out", "THE RULE",
+                  "indicator_title, dimension_title, group_label", "Source: NHS Staff Survey"):
+        assert words in notes, words
+    assert SECRET_COMMENT not in notes
+    assert f"/reports/waves/{w}/download/README.txt" in edi_client.get(f"/reports/waves/{w}").get_data(as_text=True)
+
+    wb = openpyxl.load_workbook(io.BytesIO(edi_client.get(f"/reports/waves/{w}/download/indicators.xlsx").get_data()))
+    data_sheets = [ws for ws in wb.worksheets if ws.title != "Notes"]
+    assert data_sheets
+    for ws in data_sheets:
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A4:L"), (ws.title, ws.auto_filter.ref)
+        assert ws["A4"].value == "Indicator"
+
+    runner = world["app"].test_cli_runner()
+    res = runner.invoke(args=["report", "--wave", "Closed 2024", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "out" / "README.txt").read_text() == notes

@@ -139,5 +139,5 @@ def test_a_report_written_over_another_leaves_none_of_its_files(tmp_path, databa
     assert {p.stem for p in (out / "charts").glob("*.svg")} == set(second)
     assert not (out / "comments.csv").exists() and (out / "my notes.txt").read_text() == "mine"
     assert {p.name for p in out.iterdir()} == {"indicators.csv", "indicators.xlsx", "response_rates.csv", "charts",
-                                              "my notes.txt"}
+                                              "README.txt", "my notes.txt"}
     assert all(p.exists() for p in paths)

@@ -50,7 +50,7 @@ def test_whole_journey(client, db, wave, forbid_in_logs):
     assert 'href="/respond/page/1"' in privacy
 
     first = client.get("/respond/page/1").get_data(as_text=True)
-    assert 'name="q11d"' in first and "Page 1 of" in first
+    assert 'name="q11d"' in first and "Section 1 of 4" in first
     resp = page(client, 1, {"q11d": "1"})
     assert resp.headers["Location"].endswith("/respond/page/2")
     second = client.get("/respond/page/2").get_data(as_text=True)
@@ -214,3 +214,74 @@ def test_continue_later_with_the_same_link(app, db, wave, forbid_in_logs):
     start(later, token)
     assert "Continue where you left off" in later.get("/respond/").get_data(as_text=True)
     assert 'value="1" checked' in later.get("/respond/page/1").get_data(as_text=True)
+
+
+def _resume_href(client) -> str:
+    import re
+    body = client.get("/respond/").get_data(as_text=True)
+    assert "Continue where you left off" in body
+    return re.search(r'<a class="nhsuk-button"[^>]*href="([^"]+)"', body).group(1)
+
+
+def test_continue_where_you_left_off_goes_to_the_page_reached(app, db, wave, forbid_in_logs):
+    """Issue 21 item 5: it used to go back to page 1."""
+    w, org = wave
+    token = make_token(db, w, org)
+    forbid_in_logs(token)
+    phone = fresh_client(app)
+    start(phone, token)
+    page(phone, 1, {"q11d": "2"})            # q11e is skipped; page 2 still asks q25e
+    page(phone, 2, {"q25e": "4"})
+    page(phone, 3, {"q14a": "1", "q16b": "2"})   # page 4 (grounds) is skipped
+    later = fresh_client(app)                 # a new browser session, same link
+    start(later, token)
+    assert _resume_href(later).endswith("/respond/page/5")
+    page(later, 5, {"comment": ""})           # a page left blank still counts as reached
+    again = fresh_client(app)
+    start(again, token)
+    assert _resume_href(again).endswith("/respond/page/6")
+    page(again, 6, {})
+    last = fresh_client(app)
+    start(last, token)
+    assert _resume_href(last).endswith("/respond/check")
+    # A change that opens a skipped question sends the person there first, and resuming does too.
+    page(last, 3, {"q14a": "1", "q16b": "1"}, change=True)
+    resumed = fresh_client(app)
+    start(resumed, token)
+    assert _resume_href(resumed).endswith("/respond/page/4")
+
+
+def test_the_thank_you_page_signposts_support(app, client):
+    """Issue 21 item 10: after questions on violence and harassment, where to get help."""
+    import html as html_
+    app.config["SUPPORT_CONTACTS"] = [["Occupational health", "Call Elm OH on 01234 567890"],
+                                      ["Employee assistance programme", "Vivup, 0800 000 0000, any time"]]
+    done = html_.unescape(client.get("/respond/done").get_data(as_text=True))
+    assert "If you need support" in done
+    assert 'href="/speakup/"' in done and "Freedom to Speak Up guardian" in done
+    assert "Call Elm OH on 01234 567890" in done and "Vivup, 0800 000 0000, any time" in done
+    assert "call 999" in done
+
+
+def test_the_progress_caption_never_jumps(client, db, wave, forbid_in_logs):
+    """Issue 21 item 6: "Page 3 of 10" became "Page 7 of 11" as routing opened pages.
+    Sections are counted instead: the total stays, and the number never goes backwards."""
+    import re
+    w, org = wave
+    token = make_token(db, w, org)
+    forbid_in_logs(token)
+    start(client, token)
+
+    def caption(n):
+        body = client.get(f"/respond/page/{n}").get_data(as_text=True)
+        return tuple(map(int, re.search(r"Section (\d+) of (\d+)", body).groups()))
+
+    seen = [caption(1)]
+    page(client, 1, {"q11d": "1"})            # opens q11e
+    seen += [caption(2)]
+    page(client, 2, {"q11e": "2"})
+    seen += [caption(3)]
+    page(client, 3, {"q14a": "1", "q16b": "1"})   # opens the grounds page
+    seen += [caption(4), caption(5), caption(6)]
+    assert {t for _, t in seen} == {4}, seen
+    assert [p for p, _ in seen] == [1, 1, 2, 2, 3, 4], seen

@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 from survey.crypto import new_access_key
 from survey.extensions import keyring
 from survey.models import Concern
-from tests.app.test_speakup_helpers import csrf_token_per_request, open_case, raise_concern  # noqa: F401
+from tests.app.test_speakup_helpers import csrf_token_per_request, joined_keys, keys_on_page, open_case, raise_concern  # noqa: F401
 from tests.conftest import post_form
 
 NOT_RIGHT = "The reference or access key is not right"
 
 
 def _text(resp) -> str:
-    return html.unescape(resp.get_data(as_text=True))
+    return joined_keys(html.unescape(resp.get_data(as_text=True)))
 
 
 def test_wrong_key_and_wrong_reference_get_the_same_answer(client, forbid_in_logs):
@@ -38,19 +38,42 @@ def test_wrong_key_and_wrong_reference_get_the_same_answer(client, forbid_in_log
     assert open_case(client, reference, key).status_code == 303
 
 
-def test_guessing_is_rate_limited_per_reference(app, client, forbid_in_logs):
-    app.config["RATELIMIT_FOLLOWUP"] = "3/hour"
+def _from(address: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def test_the_right_key_works_after_fifty_wrong_ones_from_other_clients(app, client, forbid_in_logs):
+    """Anyone who sees a reference used to lock its reporter out with ten wrong keys."""
     text = "Manager shouts at reception staff daily nv30"
     reference, key = raise_concern(client, text)
     forbid_in_logs(text, reference, key)
-    for _ in range(3):
-        assert open_case(client, reference, new_access_key()).status_code == 400
-    limited = open_case(client, reference, key)   # even the right key, once the limit is reached
+    for i in range(50):
+        assert open_case(app.test_client(), reference, new_access_key(), **_from(f"10.0.{i // 200}.{i % 200 + 1}")).status_code == 400
+    assert open_case(app.test_client(), reference, key, **_from("10.9.9.9")).status_code == 303
+    # and from a client that guessed wrong itself, within its own limit
+    assert open_case(app.test_client(), reference, key, **_from("10.0.0.1")).status_code == 303
+
+
+def test_guessers_of_a_known_reference_are_slowed_down(app, client, forbid_in_logs):
+    app.config["RATELIMIT_FOLLOWUP"] = "3/hour"
+    app.config["RATELIMIT_FOLLOWUP_CLIENT"] = "20/hour"
+    text = "Rota changed without notice nv31"
+    reference, key = raise_concern(client, text)
+    forbid_in_logs(text, reference, key)
+    for i in range(3):                      # the reference's allowance of wrong keys
+        assert open_case(app.test_client(), reference, new_access_key(), **_from(f"10.1.0.{i + 1}")).status_code == 400
+    # Beyond it each wrong key costs its client five attempts: 20 a client become 4.
+    guesser = app.test_client()
+    codes = [open_case(guesser, reference, new_access_key(), **_from("10.1.1.1")).status_code for _ in range(5)]
+    assert codes == [400, 400, 400, 400, 429], codes
+    limited = open_case(guesser, reference, key, **_from("10.1.1.1"))
     assert limited.status_code == 429 and "too many attempts" in _text(limited).lower()
-    # Another reference from the same client is still allowed (per-client limit is higher).
-    other_ref, other_key = raise_concern(client, "second " + text)
-    forbid_in_logs(other_ref, other_key)
-    assert open_case(client, other_ref, other_key).status_code == 303
+    # A client trying references nobody has guessed at keeps the usual 20 attempts.
+    cold = app.test_client()
+    codes = [open_case(cold, f"QQQQ-QQ{i:02d}", new_access_key(), **_from("10.1.2.1")).status_code for i in range(21)]
+    assert codes == [400] * 20 + [429], codes
+    # The reporter, from their own phone, is never refused.
+    assert open_case(app.test_client(), reference, key, **_from("10.1.3.1")).status_code == 303
 
 
 def test_guessing_is_rate_limited_per_client(app, client, forbid_in_logs):
@@ -128,7 +151,7 @@ def test_the_start_page_names_the_organisations_guardian(app, client, db):
     app.config["GUARDIAN_CONTACTS"] = {"P1": "Alex Guardian, 01234 567890"}
     assert "Alex Guardian, 01234 567890" in _text(client.get("/speakup/?org=P1"))
     listing = _text(client.get("/speakup/"))
-    assert "Elm Road Surgery: Alex Guardian" in listing
+    assert "<strong>Elm Road Surgery</strong>: Alex Guardian" in listing
     form = _text(client.get("/speakup/raise?org=P1"))
     assert "selected>Elm Road Surgery" in form and "Prefer not to say" in form
     honeypot = form.split('class="app-honeypot"')[1].split("</div>")[0]
@@ -160,19 +183,53 @@ def test_withdrawal_erases_text_and_keeps_facts(client, db, forbid_in_logs):
     assert concern.elements() == ["bullying", "detriment"] and concern.raised_on and concern.withdrawn_on
 
 
-def test_continuing_without_confirming_the_key_is_explained(client, forbid_in_logs):
-    text = "Unticked confirmation case uc01"
-    forbid_in_logs(text)
+def _raise_unconfirmed(client, text):
     resp = post_form(client, "/speakup/raise", {"text": text, "org": "none", "contact_mode": "anonymous"})
     assert resp.status_code == 303
-    page = _text(client.get("/speakup/raised"))
-    ref, key = __import__("re").findall(r'<span class="app-key">([0-9A-Z-]+)</span>', page)
+    ref, key = keys_on_page(client.get("/speakup/raised").get_data(as_text=True))
+    return ref, key
+
+
+def test_continuing_without_ticking_shows_the_key_again_with_the_error(client, forbid_in_logs):
+    text = "Unticked confirmation case uc01"
+    forbid_in_logs(text)
+    ref, key = _raise_unconfirmed(client, text)
     forbid_in_logs(ref, key)
+    for _ in range(2):   # as often as it takes, until the box is ticked
+        resp = post_form(client, "/speakup/raised", {})
+        assert resp.status_code == 400
+        again = _text(resp)
+        assert "There is a problem" in again
+        assert "Tick the box to confirm you have saved your reference and access key" in again
+        assert key in again and ref in again
+    # A reload before ticking still shows it (the person has not said they saved it).
+    assert key in _text(client.get("/speakup/raised"))
+    resp = post_form(client, "/speakup/raised", {"saved": "y"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/speakup/next")
+    # Never after the box was ticked.
+    after = _text(client.get("/speakup/raised"))
+    assert "already been shown" in after and key not in after
+    late = post_form(client, "/speakup/raised", {})
+    assert late.status_code == 400 and key not in _text(late)
+
+
+def test_the_key_is_not_kept_past_its_short_window(app, client, forbid_in_logs, monkeypatch):
+    from survey.speakup import raise_views
+    text = "Unticked and walked away uc02"
+    forbid_in_logs(text)
+    ref, key = _raise_unconfirmed(client, text)
+    forbid_in_logs(ref, key)
+    cookie = client.get_cookie("session").value
+    later = raise_views._now() + app.config["SPEAKUP_KEY_SHOWN_SECONDS"] + 1
+    monkeypatch.setattr(raise_views, "_now", lambda: later)
     resp = post_form(client, "/speakup/raised", {})
     assert resp.status_code == 400
-    again = _text(resp)
-    assert "Tick the box to confirm you have saved your reference and access key" in again
-    assert key not in again and ref in again
+    page = _text(resp)
+    assert "already been shown" in page and key not in page and ref in page
+    # A copy of the session cookie taken while the key was on screen no longer shows it either.
+    other = app.test_client()
+    other.set_cookie("session", cookie)
+    assert key not in _text(other.get("/speakup/raised"))
 
 
 def test_an_unknown_case_number_is_a_clear_404(app, db, make_staff):
@@ -181,3 +238,15 @@ def test_an_unknown_case_number_is_a_clear_404(app, db, make_staff):
     sign_in_to(desk, db, make_staff("guardian"))
     resp = desk.get("/guardian/cases/999999")
     assert resp.status_code == 404 and "Page not found" in _text(resp)
+
+
+def test_an_empty_or_unknown_element_is_a_clear_message_not_a_500(client, db):
+    """Found by the fuzz test in tests/app/test_bad_input.py: elements=[""] passed the form and
+    then failed in raise_concern with a 500."""
+    ok = post_form(client, "/speakup/raise", {"text": "Empty element ee01", "elements": ["", "patient_safety"],
+                                              "org": "none", "contact_mode": "anonymous"})
+    assert ok.status_code == 303
+    assert db.scalar(select(Concern)).elements() == ["patient_safety"]
+    bad = post_form(client, "/speakup/raise", {"text": "Unknown element ee02", "elements": ["bogus"],
+                                               "org": "none", "contact_mode": "anonymous"})
+    assert bad.status_code == 200 and "Choose from the list of what the concern involves" in _text(bad)

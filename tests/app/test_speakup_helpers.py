@@ -8,18 +8,31 @@ from flask import g
 
 from tests.conftest import csrf_from, post_form
 
-KEY_RE = re.compile(r'<span class="app-key">([0-9A-Z-]+)</span>')
+# A reference or key on a page: groups of four in their own spans (survey/filters.py::key_groups).
+KEY_RE = re.compile(r'<span class="app-key">((?:<span class="app-key__group">[0-9A-Z]+</span>(?:-<wbr>)?)+)</span>')
+
+
+def keys_on_page(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", m) for m in KEY_RE.findall(html)]
+
+
+def joined_keys(html: str) -> str:
+    """The page with each reference and key as one string again, so that `key in page`
+    and `key not in page` mean what they say."""
+    return re.sub(r'<span class="app-key__group">([0-9A-Z]+)</span>(-<wbr>)?',
+                  lambda m: m.group(1) + ("-" if m.group(2) else ""), html)
 
 
 def raise_concern(client, text: str, elements=("patient_safety",), mode: str = "anonymous", contact: str = "",
-                  org: str = "none", honeypot: str = "") -> tuple[str, str]:
+                  org: str = "none", honeypot: str = "", notify_address: str = "") -> tuple[str, str]:
     """Raise a concern through the form and read the reference and key from the page shown once."""
     resp = post_form(client, "/speakup/raise", {"text": text, "elements": list(elements), "org": org,
-                                                "contact_mode": mode, "contact": contact, "website": honeypot})
+                                                "contact_mode": mode, "contact": contact, "website": honeypot,
+                                                "notify_address": notify_address})
     assert resp.status_code == 303, resp.get_data(as_text=True)[:800]
     assert resp.headers["Location"].endswith("/speakup/raised")
     page = client.get("/speakup/raised").get_data(as_text=True)
-    found = KEY_RE.findall(page)
+    found = keys_on_page(page)
     assert len(found) == 2, page[:2000]
     reference, key = found
     saved = post_form(client, "/speakup/raised", {"saved": "y"}, get_url="/speakup/raised")
@@ -27,8 +40,8 @@ def raise_concern(client, text: str, elements=("patient_safety",), mode: str = "
     return reference, key
 
 
-def open_case(client, reference: str, key: str):
-    return post_form(client, "/speakup/followup", {"reference": reference, "key": key})
+def open_case(client, reference: str, key: str, **kwargs):
+    return post_form(client, "/speakup/followup", {"reference": reference, "key": key}, **kwargs)
 
 
 def post_on_page(client, page_url: str, action_url: str, data: dict):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from survey import audit
 from survey.extensions import keyring
 from survey.models import AuditEvent, Concern, ConcernStatus
-from tests.app.test_speakup_helpers import csrf_token_per_request, open_case, post_on_page, raise_concern  # noqa: F401
+from tests.app.test_speakup_helpers import csrf_token_per_request, joined_keys, open_case, post_on_page, raise_concern  # noqa: F401
 
 TEXT = "The fridge alarm for vaccines at the branch surgery has been taped over for weeks zq41"
 REPLY = "Thank you. Which branch surgery, and since when? gx77"
@@ -31,7 +31,7 @@ def test_whole_journey(app, client, db, make_staff, sign_in, forbid_in_logs):
     forbid_in_logs(reference, key, key.replace("-", ""))
     assert len(key.replace("-", "")) == 20 and key.count("-") == 4
     # Shown once: a reload shows "already shown" and never the key.
-    again = client.get("/speakup/raised").get_data(as_text=True)
+    again = joined_keys(client.get("/speakup/raised").get_data(as_text=True))
     assert "already been shown" in again and key not in again
 
     # Follow up, typing the reference in lower case without the dash.
@@ -67,7 +67,8 @@ def test_whole_journey(app, client, db, make_staff, sign_in, forbid_in_logs):
     resp = post_on_page(desk, case_url, case_url + "/status",
                         {"status-status": "in_progress", "status-elements": ["patient_safety"]})
     assert resp.status_code == 303
-    resp = post_on_page(desk, case_url, case_url + "/close", {"close-outcome": "resolved", "close-lessons": LESSONS})
+    resp = post_on_page(desk, case_url, case_url + "/close", {"close-outcome": "resolved", "close-lessons": LESSONS,
+                                                              "close-confirm": "yes"})
     assert resp.status_code == 303
     db.rollback()
     concern = db.get(Concern, concern.id)

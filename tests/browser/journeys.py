@@ -114,6 +114,7 @@ def raise_concern(page, base: str, text: str) -> tuple[str, str]:
     page.get_by_role("button", name="Continue").click()          # without the tick: told to tick it
     check(page)
     assert "Tick the box" in page.inner_text("main")
+    assert page.locator(".app-key").all_inner_texts() == [reference, key]   # still there until ticked
     page.get_by_label(re.compile("I have saved my reference")).check()
     page.get_by_role("button", name="Continue").click()
     assert page.url.endswith("/speakup/next"), page.url

@@ -39,7 +39,12 @@ CLIENT_ADDRESS = "127.0.0.3"
 FORWARDED_FOR = "203.0.113.77"
 USER_AGENT = "Mozilla/5.0 (StaffVoiceProbe-4471; Android 14) TestPhone/1.0"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-KEY_RE = re.compile(r'<span class="app-key">([0-9A-Z-]+)</span>')
+# A reference or key on a page: groups of four in their own spans (survey/filters.py::key_groups).
+KEY_RE = re.compile(r'<span class="app-key">((?:<span class="app-key__group">[0-9A-Z]+</span>(?:-<wbr>)?)+)</span>')
+
+
+def keys_on_page(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", m) for m in KEY_RE.findall(html)]
 
 
 def free_port() -> int:
@@ -285,7 +290,7 @@ def raise_concern(c: Client, text: str) -> tuple[str, str]:
                                        "contact_mode": "anonymous", "contact": "", "website": ""})
     assert r.status == 303, (r.status, r.text[:500])
     page = c.get("/speakup/raised")
-    reference, key = KEY_RE.findall(page.text)
+    reference, key = keys_on_page(page.text)
     r = c.post("/speakup/raised", {"csrf_token": page.csrf(), "saved": "y"})
     assert r.status == 303, r.status
     return reference, key

@@ -22,11 +22,13 @@ ANSWER = "Plaintext-scan reporter answer PSX04"
 NOTE = "Plaintext-scan internal note PSX05"
 LESSONS = "Plaintext-scan lessons learned PSX06"
 FEEDBACK = "Plaintext-scan feedback comment PSX07"
-SECRETS = [CONCERN, CONTACT, REPLY, ANSWER, NOTE, LESSONS, FEEDBACK]
+NOTIFY = "plaintext-scan.psx08@example.org"      # where a confidential reporter asked to be told of replies
+SECRETS = [CONCERN, CONTACT, REPLY, ANSWER, NOTE, LESSONS, FEEDBACK, NOTIFY]
 
 
 def _submit_everything(app, client, db, make_staff, sign_in) -> tuple[str, str]:
-    reference, key = raise_concern(client, CONCERN, elements=("bullying", "detriment"), mode="confidential", contact=CONTACT)
+    reference, key = raise_concern(client, CONCERN, elements=("bullying", "detriment"), mode="confidential", contact=CONTACT,
+                                     notify_address=NOTIFY)
     guardian = make_staff("guardian")
     desk = app.test_client()
     sign_in(desk, guardian)
@@ -37,7 +39,8 @@ def _submit_everything(app, client, db, make_staff, sign_in) -> tuple[str, str]:
     assert post_on_page(desk, url, url + "/note", {"note-body": NOTE}).status_code == 303
     assert open_case(client, reference, key).status_code == 303
     assert post_on_page(client, "/speakup/case", "/speakup/case/message", {"body": ANSWER}).status_code == 303
-    assert post_on_page(desk, url, url + "/close", {"close-outcome": "referred", "close-lessons": LESSONS}).status_code == 303
+    assert post_on_page(desk, url, url + "/close", {"close-outcome": "referred", "close-lessons": LESSONS,
+                                                          "close-confirm": "yes"}).status_code == 303
     assert post_on_page(client, "/speakup/case", "/speakup/case/feedback", {"answer": "maybe", "comment": FEEDBACK}).status_code == 303
     # Everything is there, readable through the app.
     page = html.unescape(desk.get(url).get_data(as_text=True))
