@@ -1,5 +1,5 @@
 """Nightly maintenance: wipe the physical traces that could line a response up with the
-invitation that admitted it (DESIGN.md invariant 1). No Flask: takes an engine.
+invitation that admitted it (the README's privacy promise 1). No Flask: takes an engine.
 
 On PostgreSQL a submit is one transaction: the invitation's UPDATE, the draft's DELETE and
 the response's and comments' INSERTs all carry the same transaction id (xmin of the new

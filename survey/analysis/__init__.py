@@ -33,8 +33,8 @@ Release (disclosure control over every table jointly)
     TABLE_COLUMNS, GAP_COLUMNS, PATTERN_COLUMNS
 
 Generic disclosure-control engine (any table of non-negative cells with additive relations)
-    protect(values, relations, primary, *, counts=None, forced=None, previous=None,
-            protection=2.0, priority=None) -> Protection
+    protect(values, relations, primary, *, counts=None, forbidden=None, reluctant=None,
+            cost=None, previous=None, protection=2.0) -> Protection
     protect_counts(df, min_count, *, total_row="ALL", protection=1.0) -> DataFrame of status
     audit(values, relations, suppressed, *, counts=None, protection=2.0) -> AuditReport
 """

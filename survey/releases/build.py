@@ -69,10 +69,6 @@ def latest_release(session: Session, wave_id: int) -> Release | None:
                            .order_by(Release.version.desc()).limit(1)).first()
 
 
-def releases_of(session: Session, wave_id: int) -> list[Release]:
-    return list(session.scalars(select(Release).where(Release.wave_id == wave_id).order_by(Release.version)))
-
-
 def require_finished(wave: Wave, today: dt.date) -> None:
     if not wave.is_finished(today):
         raise ReleaseError(f"Wave {wave.name!r} is still open (it closes on {wave.closes_on.isoformat()}). "

@@ -95,29 +95,11 @@ def _labels() -> "Labels":
     return _LABELS
 
 
-def indicators_csv(session: Session, wave: Wave, release: Release) -> bytes:
-    """indicators.csv: one row per cell; a suppressed cell leaves base..ci_high empty.
-
-    Written with vectorised numpy string operations, one indicator at a time: a national
-    release has millions of cells, and a row-by-row CSV writer takes minutes over them."""
-    return b"".join(iter_indicators_csv(session, wave, release))
-
-
 def _csv_field(text: str) -> bytes:
     text = csvsafe.cell(text)            # never a formula in the reader's spreadsheet
     if any(ch in text for ch in ',"\r\n'):
         text = '"' + text.replace('"', '""') + '"'
     return text.encode("utf-8")
-
-
-def _text_column(series: pd.Series) -> np.ndarray:
-    """Each value as CSV-ready bytes (quoted where needed), looked up per distinct value."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes, cats = series.cat.codes.to_numpy(), list(series.cat.categories)
-    else:
-        codes, cats = pd.factorize(series.astype(object))
-    lut = np.array([_csv_field(str(c)) for c in cats] + [b""], dtype=object).astype("S")
-    return lut[codes]                       # code -1 (missing) picks b""
 
 
 _HUNDREDTHS = np.array([b"%d.%02d" % divmod(i, 100) for i in range(10_001)], dtype="S6")

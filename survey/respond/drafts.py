@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from survey.models import Draft
@@ -43,12 +43,6 @@ def decode_with_reached(keyring, payload: bytes | None) -> tuple[dict[str, Any] 
 
 def decode(keyring, payload: bytes | None) -> dict[str, Any] | None:
     return decode_with_reached(keyring, payload)[0]
-
-
-def load_draft(session, keyring, key: str) -> dict[str, Any] | None:
-    """The answers saved so far, or None if nothing has been saved."""
-    payload = session.execute(select(Draft.payload).where(Draft.key_hash == key)).scalar_one_or_none()
-    return decode(keyring, payload)
 
 
 def save_draft(session, keyring, key: str, wave_id: int, answers: dict[str, Any], today: dt.date) -> None:

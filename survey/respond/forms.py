@@ -7,10 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 
 
-class AnswerForm(FlaskForm):
-    """One page of questions."""
-
-
 class SubmitForm(FlaskForm):
     """Check your answers: submit."""
 
