@@ -16,13 +16,15 @@ engine, three ways:
   respondents   every indicator at once, plus the relations between them (a numerator inside
                 its base; WRES 6's base inside WDES 4(ii) or 4(iii); every base inside the
                 people who answered) and the published number of answers per organisation;
+  indicators    every indicator at once with the relations between them, but not the
+                published number of answers (so the union and subset relations alone);
   inherent      only what no suppression can withhold (published totals and answers, every
                 cell's size class): what that pins is pinned by any release.
 
 A hidden number counts as pinned when its interval is narrower than the promise (2 for a
 base under 11 with people in it, 1 otherwise; a count no more than its group's size) and
 narrower than the inherent attack leaves it. Ends with
-  RESULT hidden=... pinned_tables=... pinned_respondents=... bases=... counts=... complements=...
+  RESULT hidden=... pinned_tables=... pinned_indicators=... pinned_respondents=... bases=... counts=... complements=...
   of_primary=... (pinned numbers of groups under 11) seconds=...
 """
 from __future__ import annotations
@@ -124,13 +126,15 @@ def main() -> None:
                 tables.append(pinned(Attack(defs, part, None, parent, params.min_cell, relations=False, columns=cols),
                                      f"tables {ind} {sorted(cols)[0]}"))
     by_tables = pd.concat(tables)
+    by_ind = pinned(Attack(defs, frame, None, parent, params.min_cell, relations=True), "indicators")
     by_all = pinned(Attack(defs, frame, rate_frame, parent, params.min_cell, relations=True), "respondents")
     examples = by_all.drop_duplicates(["canon", "org_code", "dimension", "group"]).head(5)
     for r in examples.itertuples():
         print(f"  e.g. {r.indicator} {r.org_level} {r.org_code} {r.dimension} {r.group!r} {r.what}: "
               f"{r.status}, pinned to {r.lo:g}..{r.hi:g}")
     kinds = by_all.groupby("what").size().to_dict()
-    print(f"RESULT hidden={len(inherent.hidden)} pinned_tables={len(by_tables)} pinned_respondents={len(by_all)} "
+    print(f"RESULT hidden={len(inherent.hidden)} pinned_tables={len(by_tables)} pinned_indicators={len(by_ind)} "
+          f"pinned_respondents={len(by_all)} "
           f"bases={kinds.get('base', 0)} counts={kinds.get('count', 0)} complements={kinds.get('complement', 0)} "
           f"of_primary={int((by_all['status'] == 'primary').sum())} "
           f"seconds={time.perf_counter() - t0:.0f}")

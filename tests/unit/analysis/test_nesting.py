@@ -218,3 +218,35 @@ def test_any_small_hierarchy_recovers_nothing(pcns, seed, scale):
     release, cells = _release(rows, orgs)
     short = _shortfalls(release, cells, orgs, ["wres5", "wres8"], integer=False)
     assert short.empty, short.to_string()
+
+
+@pytest.mark.slow
+def test_relations_between_indicators_pin_nothing_on_the_planted_ics(planted):
+    """Every indicator at once, with the relations between their sets of respondents that
+    the definitions imply (a numerator inside its base; WRES 6's base inside WDES 4(ii) or
+    4(iii); disjoint answers inside one base) and the nesting: nothing the promise protects
+    is pinned. (With the published number of answers as well, some bases are: the README's
+    privacy promise 5 and bench/relations.py say how many.)"""
+    release, cells, orgs = planted
+    defs = definitions.shipped()
+    assert any(len({a, b, c}) == 3 and a.startswith("wres6:") for a, b, c in defs.union)
+    parent = {c: (p if isinstance(p, str) else "ALL") for c, p in zip(orgs["code"], orgs["parent_code"])}
+    parent["ALL"] = None
+    truth = _truth(cells, orgs)
+    frame = release.table.astype({"base": "float", "count": "float"}).copy()
+    for c in ("indicator", "org_code", "org_level", "dimension", "group", "status"):
+        frame[c] = frame[c].astype(str)
+    real = Attack(defs, frame, None, parent, release.params.min_cell, relations=True)
+    h = real.hidden
+    key = list(zip(h["indicator"], h["org_code"], h["dimension"], h["group"]))
+    x = np.array([truth["base"].get(k, 0) for k in key], float)
+    empty = np.array([truth["base"].get((k[0], "ALL", k[2], k[3]), 0) == 0 for k in key])
+    level = np.where(empty, 0, np.where((h["status"] == "primary") & (x > 0), PROTECTION, 1))
+    need = pd.Series(np.where(h["what"] == "base", level, np.minimum(level, x)), index=h.index).astype(float)
+    got = real.ranges(need, batches=40)
+    short = got[(got["hi"] - got["lo"]) < need - 1e-6]
+    if len(short):
+        seen = Attack(defs, frame, None, parent, release.params.min_cell, relations=True, inherent=True)
+        wide = seen.ranges(need.loc[short.index], rows=short.index, batches=10)
+        short = short[(short["hi"] - short["lo"]).to_numpy() < (wide["hi"] - wide["lo"]).to_numpy() - 1e-6]
+    assert len(got) > 1000 and short.empty, short.to_string()
