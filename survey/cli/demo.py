@@ -62,7 +62,7 @@ def demo_command(base):
     """Create (or top up) a demo instance: example ICS, surveys, waves, responses, staff sign-ins.
 
     Running it again tops up the demo data (and prints fresh links); it never touches the
-    results, which are prepared per wave (the EDI lead's 'Prepare the results', or `report`)."""
+    results, which the job queue builds per closed wave (survey/jobs.py), or `report`."""
     from survey.config import base_url
     started = time.monotonic()
     app = current_app._get_current_object()
@@ -102,8 +102,8 @@ def demo_command(base):
         click.echo(f"  reference {result.case.reference}   access key {result.case.access_key}")
     click.echo("")
     click.echo(f"Done in {time.monotonic() - started:.1f} s. Start the app with: {_run_command(base)}")
-    click.echo(f"and open {base}/ . Results are prepared per closed wave: sign in as the EDI lead, open a wave "
-               "and choose 'Prepare the results'.")
+    click.echo(f"and open {base}/ . The closed waves' results build themselves in the background once it "
+               "runs (a minute or two); the EDI lead's page of each wave shows how far they have got.")
 
 
 @click.command("demo-code")

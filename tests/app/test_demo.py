@@ -163,7 +163,7 @@ def test_demo_prints_links_for_the_address_given_and_no_log_lines(app, runner, d
     assert len(links) == 5 and all(link.startswith("http://192.168.1.20:8080/respond/t/") for link in links)
     assert "localhost:5000" not in result.output
     assert "Start the app with: flask --app survey run --host 0.0.0.0 --port 8080" in result.output
-    assert "Prepare the results" in result.output
+    assert "build themselves in the background" in result.output
     assert '{"' not in result.output
     assert not [r for r in caplog.records if r.name == "survey" and r.levelno < logging.WARNING], \
         [r.getMessage() for r in caplog.records][:5]
