@@ -201,33 +201,25 @@ class Attack:
 
         cells = [(leaf, col, a) for leaf in self.leaves for col in self.columns
                  for a in range(len(defs.atoms[col]))] + [(leaf, None, None) for leaf in self.leaves]
-        for a_, b_ in defs.subset:
-            if not usable(a_, b_) or trivial(a_, b_, b_):
-                continue
+        def at_most(plus, minus):
+            """Per cell: the sum of the `plus` sets is at most the sum of the `minus` sets."""
             for leaf, col, a in cells:
-                terms = expr(a_, leaf, col, a)
-                for j, v in expr(b_, leaf, col, a).items():
-                    terms[j] = terms.get(j, 0.0) - v
+                terms: dict = {}
+                for names, sign in ((plus, 1.0), (minus, -1.0)):
+                    for name in names:
+                        for j, v in expr(name, leaf, col, a).items():
+                            terms[j] = terms.get(j, 0.0) + sign * v
                 m.add(terms, -INF, 0)
-        for a_, b_, c_ in defs.union:
-            if not usable(a_, b_, c_) or trivial(a_, b_, c_):
-                continue
-            for leaf, col, a in cells:
-                terms = expr(a_, leaf, col, a)
-                for part in (b_, c_):
-                    for j, v in expr(part, leaf, col, a).items():
-                        terms[j] = terms.get(j, 0.0) - v
-                m.add(terms, -INF, 0)
-        for a_, b_, w_ in defs.disjoint:
-            if not usable(a_, b_, w_) or trivial(a_, b_, w_):
-                continue
-            for leaf, col, a in cells:
-                terms = expr(a_, leaf, col, a)
-                for j, v in expr(b_, leaf, col, a).items():
-                    terms[j] = terms.get(j, 0.0) + v
-                for j, v in expr(w_, leaf, col, a).items():
-                    terms[j] = terms.get(j, 0.0) - v
-                m.add(terms, -INF, 0)
+
+        for a_, b_ in defs.subset:                 # a inside b
+            if usable(a_, b_) and not trivial(a_, b_, b_):
+                at_most([a_], [b_])
+        for a_, b_, c_ in defs.union:              # a inside b or c
+            if usable(a_, b_, c_) and not trivial(a_, b_, c_):
+                at_most([a_], [b_, c_])
+        for a_, b_, w_ in defs.disjoint:           # a and b apart, both inside w
+            if usable(a_, b_, w_) and not trivial(a_, b_, w_):
+                at_most([a_, b_], [w_])
 
     # ---- solving ----------------------------------------------------------------------------
 
