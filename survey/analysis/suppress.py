@@ -21,6 +21,11 @@
    or whose LP would be too wide, has the columns above it freed (`open_parents`) and 2-5
    run again; a cell left unproven after that stops the release.
 
+Characteristics over one answer column (the two ethnicity tables; survey.analysis.nesting)
+describe the same people: each round first makes their patterns agree, M2 moves one
+respondent in every one of them, and every hidden cell of theirs goes to step 5's LP,
+whose system holds the nesting relations (no one-table certificate or route proves them).
+
 Certificates, M2 widths and LP proofs stay valid when more is suppressed (a proof uses
 only suppressed cells' rooms or holds the rest at their true values), so each round keeps
 what earlier rounds proved and checks only what changed.
