@@ -3,7 +3,7 @@ relations the shipped definitions imply (issue 18). A measurement, not a test.
 
     .venv/bin/python bench/relations.py [--seed N] [--integer]
 
-Builds a seeded ICS of 10 practices with planted rare respondents (the one
+Builds a seeded ICS of 10 practices with planted rare respondents (tests/support/planted.py, the one
 tests/unit/analysis/test_nesting.py attacks: 1, 2, 10 and 11 BME staff at single practices,
 a practice whose only Not stated respondent is Disabled; every WRES/WDES question answered),
 its release (ethnicity in three and five groups, disability) and its response rates, then
@@ -42,11 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from survey.analysis import ReleaseParams, build_release, finest_cells, load_dimensions, load_indicators  # noqa: E402
 from survey.releases.rates import protect_rates  # noqa: E402
 from tests.support import definitions  # noqa: E402
+from tests.support import planted as seeded  # noqa: E402
 from tests.support.attacker import Attack  # noqa: E402
-from tests.unit.analysis import test_nesting as planted  # noqa: E402
 from tests.unit.analysis.conftest import profiles  # noqa: E402
-
-PROTECTION = 2
 
 
 def main() -> None:
@@ -55,8 +53,8 @@ def main() -> None:
     ap.add_argument("--integer", action="store_true", help="integer programming for narrow intervals too")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    orgs = planted._orgs([3, 2, 3, 2])
-    rows = planted._people(orgs, planted.PLANTED_SIZES, seed=args.seed, plant=planted.PLANT)
+    orgs = seeded.orgs(seeded.PCNS)
+    rows = seeded.people(orgs, seeded.SIZES, seed=args.seed, plant=seeded.PLANT)
     alld = load_dimensions()
     dims = {k: alld[k] for k in ("all", "ethnicity_group", "ethnicity_broad", "disability")}
     inds = load_indicators(dimensions=dims)
@@ -78,21 +76,13 @@ def main() -> None:
           f"({time.perf_counter() - t0:.1f} s)")
 
     defs = definitions.shipped()
-    parent = {c: (p if isinstance(p, str) else "ALL") for c, p in zip(orgs["code"], orgs["parent_code"])}
-    parent["ALL"] = None
-    truth = planted._truth(cells, orgs)
-    frame = table.astype({"base": "float", "count": "float"}).copy()
-    for c in ("indicator", "org_code", "org_level", "dimension", "group", "status"):
-        frame[c] = frame[c].astype(str)
+    parent = seeded.parents(orgs)
+    true = seeded.truth(cells, orgs)
+    frame = seeded.as_downloaded(table)
     rate_frame = rates.astype({"org_code": str, "status": str})
 
     def need_of(attack):
-        h = attack.hidden
-        key = list(zip(h["indicator"], h["org_code"], h["dimension"], h["group"]))
-        x = np.array([truth["base"].get(k, 0) for k in key], float)
-        empty = np.array([truth["base"].get((k[0], "ALL", k[2], k[3]), 0) == 0 for k in key])
-        level = np.where(empty, 0, np.where((h["status"] == "primary") & (x > 0), PROTECTION, 1))
-        return pd.Series(np.where(h["what"] == "base", level, np.minimum(level, x)), index=h.index).astype(float)
+        return seeded.owed(attack.hidden, true)[0]
 
     inherent = Attack(defs, frame, rate_frame, parent, params.min_cell, inherent=True, relations=True)
     print(f"{len(inherent.hidden)} hidden numbers", flush=True)

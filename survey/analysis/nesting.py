@@ -103,8 +103,10 @@ def consistent(grid: Grid, common: list) -> None:
     with the coarser groups holding it."""
     lay = grid.layout
     local_dim = lay.col_dim[:lay.per_ind]
+    def pos(d, cols):                    # local columns -> positions in d's groups
+        return np.searchsorted(np.flatnonzero(local_dim == d), cols)
+
     for fam in lay.families:
-        pos = lambda d, cols: np.searchsorted(np.flatnonzero(local_dim == d), cols)  # noqa: E731
         fd = fam.dims[0]
         fpos = pos(fd, fam.fine)
         joint = common[fd - 1][..., fpos].copy()

@@ -242,16 +242,16 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
     proven: dict = {}       # widths each cell's LP proved (exact_check)
     m2_memo: dict = {}      # the last M2 widths and the status they were worked out for
 
-    realigned = [0]         # cells the last round's alignment added after its networks ran
+    realigned = 0           # cells the last round's alignment added after its networks ran
 
     def one_round():
         """Steps 2-4 once: (groups added, totals added, failures, uncertified totals)."""
+        nonlocal realigned
         report.added_by_audit += total_pass(grid, status, cost) + row_pass(grid, x, status)
         report.added_by_audit += _aligned(grid, x, status)
         added, failures = groups.protect_groups(grid, x, y, status, cost, bounds, p, nets, memo, req_memo)
-        late = _aligned(grid, x, status)             # what the tables chose, agreed across them
-        realigned[0] = late
-        added += late
+        realigned = _aligned(grid, x, status)        # what the tables chose, agreed across them
+        added += realigned
         bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs, req_memo, m2_memo)
         more = complete_totals(grid, x, status, bad_totals, pairs) if bad_totals.any() else 0
         report.added_by_audit += added + more
@@ -263,7 +263,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
         log.debug("round %d: +%d groups, +%d totals, %d short, %d totals uncertified (%.1f s)",
                   rnd, added, more, len(failures), int(bad_totals.sum()), time.perf_counter() - t0)
         if not bad_totals.any():
-            if added == 0 or (not failures and not realigned[0]):
+            if added == 0 or (not failures and not realigned):
                 break
             continue
         if more == 0 and added == 0:

@@ -163,21 +163,18 @@ def load(dimensions_path=None, indicators_path=None) -> Definitions:
     def truth(names, cols):
         """Per set, whether each point of the columns' joint domain lies in it."""
         cols = tuple(sorted(cols))
-        points = None
-        out = {}
-        for n in names:
-            if (n, cols) not in cache:
-                if points is None:
-                    points = [dict(zip(cols, combo)) for combo in itertools.product(*(domain(c) for c in cols))]
+        missing = [n for n in names if (n, cols) not in cache]
+        if missing:
+            points = [dict(zip(cols, combo)) for combo in itertools.product(*(domain(c) for c in cols))]
+            for n in missing:
                 f = compiled[n]
                 cache[(n, cols)] = np.array([True if f is None else f(pt) for pt in points])
-            out[n] = cache[(n, cols)]
-        return out, points
+        return {n: cache[(n, cols)] for n in names}
 
     subset, union, disjoint = [], [], []
     cols_of = {n: (set() if p is None else _columns(p)) for n, p in preds.items()}
     for a, b in itertools.permutations(sets, 2):
-        t, _ = truth([a, b], cols_of[a] | cols_of[b])
+        t = truth([a, b], cols_of[a] | cols_of[b])
         if t[a].any() and not (t[a] & ~t[b]).any():
             subset.append((a, b))
     inside = {(a, b) for a, b in subset}
@@ -185,11 +182,11 @@ def load(dimensions_path=None, indicators_path=None) -> Definitions:
         for b, c in itertools.combinations(sets, 2):
             if a in (b, c) or (a, b) in inside or (a, c) in inside:
                 continue
-            t, _ = truth([a, b, c], cols_of[a] | cols_of[b] | cols_of[c])
+            t = truth([a, b, c], cols_of[a] | cols_of[b] | cols_of[c])
             if t[a].any() and not (t[a] & ~(t[b] | t[c])).any():
                 union.append((a, b, c))
     for a, b in itertools.combinations(sets, 2):
-        t, _ = truth([a, b], cols_of[a] | cols_of[b])
+        t = truth([a, b], cols_of[a] | cols_of[b])
         if t[a].any() and t[b].any() and not (t[a] & t[b]).any():
             for w in sets:
                 if w not in (a, b) and (a, w) in inside and (b, w) in inside:

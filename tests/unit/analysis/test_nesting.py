@@ -19,11 +19,11 @@ from survey.analysis import ReleaseParams, build_release, finest_cells, load_dim
 from survey.analysis._yaml import DefinitionError
 from survey.analysis.dimensions import load_dimensions as load_dims_file, nesting
 from tests.support import definitions
+from tests.support import planted as seeded
 from tests.support.attacker import Attack
 from tests.unit.analysis.conftest import profiles
 
 ETHNICITY = ("all", "ethnicity_group", "ethnicity_broad")
-PROTECTION = 2
 
 
 def test_the_ethnicity_tables_nest_as_the_definitions_say():
@@ -59,93 +59,30 @@ def test_characteristics_that_do_not_nest_are_refused_with_a_clear_message(tmp_p
 
 # ---- the release against the attacker -------------------------------------------------------
 
-def _orgs(pcns: list[int]) -> pd.DataFrame:
-    rows = [("I1", "ICS one", "ics", None), ("L1", "Place one", "place", "I1"), ("L2", "Place two", "place", "I1")]
-    for n, size in enumerate(pcns):
-        rows.append((f"N{n}", f"PCN {n}", "pcn", f"L{1 + n % 2}"))
-        rows += [(f"P{n}{p}", f"Practice {n}{p}", "practice", f"N{n}") for p in range(size)]
-    return pd.DataFrame(rows, columns=["code", "name", "level", "parent_code"])
-
-
-ETH_CODES = {"White": ["01", "02"], "Mixed": ["05", "07"], "Asian": ["09", "12"], "Black": ["14", "15"],
-             "Other": ["17"], "Not stated": [None, "19"]}
-
-
-def _people(orgs: pd.DataFrame, sizes: dict, seed: int, plant=()) -> list[dict]:
-    rng = np.random.default_rng(seed)
-    groups = list(ETH_CODES)
-    rows = []
-    for org in orgs.loc[orgs["level"] == "practice", "code"]:
-        for _ in range(sizes.get(org, 0)):
-            g = groups[rng.choice(6, p=[0.62, 0.05, 0.14, 0.1, 0.03, 0.06])]
-            rows.append(_person(org, g, rng))
-    for org, g, disability in plant:
-        rows.append(_person(org, g, rng, disability))
-    return rows
-
-
-def _person(org, group, rng, disability=None) -> dict:
-    codes = ETH_CODES[group]
-    return {"org_code": org, "ethnicity": codes[rng.integers(len(codes))],
-            "disability": disability or str(rng.choice(["1", "2", "3"], p=[0.2, 0.75, 0.05])),
-            "q14a": int(rng.choice([1, 2, 3])), "q14b": int(rng.choice([1, 2, 3])),
-            "q15": int(rng.choice([1, 2, 9])), "q16a": int(rng.choice([1, 2])), "q17a": int(rng.choice([1, 2, 3]))}
-
-
-def _truth(cells: pd.DataFrame, orgs: pd.DataFrame) -> pd.DataFrame:
-    """Every organisation's true base and count, rolled up from the leaves (not by the engine)."""
-    parent = {c: (p if isinstance(p, str) else "ALL") for c, p in zip(orgs["code"], orgs["parent_code"])}
-    frames, rows = [], cells
-    while not rows.empty:
-        frames.append(rows)
-        rows = rows.assign(org_code=rows["org_code"].map(parent)).dropna(subset=["org_code"])
-    every = pd.concat(frames)
-    return every.groupby(["indicator", "org_code", "dimension", "group"], observed=True)[["base", "count"]].sum()
-
-
 def _shortfalls(release, cells, orgs, indicators, integer: bool) -> pd.DataFrame:
     """Hidden numbers of the ethnicity tables narrower than the promise, per indicator."""
     defs = definitions.shipped()
-    parent = {c: (p if isinstance(p, str) else "ALL") for c, p in zip(orgs["code"], orgs["parent_code"])}
-    parent["ALL"] = None
-    truth = _truth(cells, orgs)
-    table = release.table.astype({"base": "float", "count": "float"})
+    parent = seeded.parents(orgs)
+    true = seeded.truth(cells, orgs)
+    table = seeded.as_downloaded(release.table)
     table = table[table["dimension"].isin(ETHNICITY)]
     bad = []
     for ind in indicators:
-        mine = table[table["indicator"] == ind].copy()
+        mine = table[table["indicator"] == ind]
         if not (mine["status"] != "ok").any():
             continue
-        for c in ("indicator", "org_code", "org_level", "dimension", "group", "status"):
-            mine[c] = mine[c].astype(str)
         real = Attack(defs, mine, None, parent, release.params.min_cell, relations=False, columns={"ethnicity"})
         seen = Attack(defs, mine, None, parent, release.params.min_cell, relations=False, columns={"ethnicity"},
                       inherent=True)
-        h = real.hidden
-        key = list(zip(h["indicator"], h["org_code"], h["dimension"], h["group"]))
-        x = np.array([truth["base"].get(k, 0) for k in key], float)
-        y = np.array([truth["count"].get(k, 0) for k in key], float)
-        v = np.where(h["what"] == "base", x, np.where(h["what"] == "count", y, x - y))
-        empty_everywhere = np.array([truth["base"].get((k[0], "ALL", k[2], k[3]), 0) == 0 for k in key])
-        level = np.where(empty_everywhere, 0, np.where((h["status"] == "primary") & (x > 0), PROTECTION, 1))
-        level = np.where(h["what"] == "base", level, np.minimum(level, x))
-        inherent = seen.ranges(pd.Series(level, index=h.index).astype(float))
+        level, v = seeded.owed(real.hidden, true)
+        inherent = seen.ranges(level)
         need = np.minimum(level, inherent["hi"] - inherent["lo"])
-        got = real.ranges(pd.Series(need, index=h.index), integer=integer)
+        got = real.ranges(need, integer=integer)
         # the truth lies in every range the attacker finds (the model is sound)
         assert ((got["lo"] <= v + 1e-6) & (v <= got["hi"] + 1e-6)).all()
         short = got[(got["hi"] - got["lo"]) < need - 1e-6]
         bad.append(short.assign(need=need[short.index]))
     return pd.concat(bad) if bad else pd.DataFrame()
-
-
-PLANTED_SIZES = {"P00": 14, "P01": 30, "P02": 9, "P10": 25, "P11": 12, "P20": 40, "P21": 18, "P22": 6,
-                 "P30": 22, "P31": 16}
-PLANT = [("P02", "Black", None),                                     # 1 BME at a practice
-         ("P22", "Asian", None), ("P22", "Mixed", None),             # 2
-         *[("P11", "Asian", None)] * 10,                             # 10
-         *[("P31", "Black", None)] * 11,                             # 11
-         ("P21", "Not stated", "1")]                                 # a Not stated who is Disabled
 
 
 def _release(rows, orgs, params=ReleaseParams(), previous=None, dims=ETHNICITY + ("disability",)):
@@ -159,8 +96,8 @@ def _release(rows, orgs, params=ReleaseParams(), previous=None, dims=ETHNICITY +
 
 @pytest.fixture(scope="module")
 def planted():
-    orgs = _orgs([3, 2, 3, 2])
-    rows = _people(orgs, PLANTED_SIZES, seed=7, plant=PLANT)
+    orgs = seeded.orgs(seeded.PCNS)
+    rows = seeded.people(orgs, seeded.SIZES, seed=7, plant=seeded.PLANT)
     release, cells = _release(rows, orgs)
     return release, cells, orgs
 
@@ -194,7 +131,7 @@ def test_a_release_built_before_the_fix_keeps_every_suppression_and_hides_what_i
     as it was), every earlier suppression stays and the attacker finds nothing."""
     from survey.analysis import structure
     _, cells, orgs = planted
-    rows = _people(orgs, PLANTED_SIZES, seed=7, plant=PLANT)
+    rows = seeded.people(orgs, seeded.SIZES, seed=7, plant=seeded.PLANT)
     with monkeypatch.context() as m:
         m.setattr(structure, "_families", lambda *a: ())
         before, _ = _release(rows, orgs)
@@ -211,10 +148,10 @@ def test_a_release_built_before_the_fix_keeps_every_suppression_and_hides_what_i
 @given(pcns=st.lists(st.integers(1, 3), min_size=2, max_size=4), seed=st.integers(0, 10_000),
        scale=st.integers(4, 30))
 def test_any_small_hierarchy_recovers_nothing(pcns, seed, scale):
-    orgs = _orgs(pcns)
+    orgs = seeded.orgs(pcns)
     rng = np.random.default_rng(seed)
     sizes = {c: int(rng.integers(1, scale + 1)) for c in orgs.loc[orgs["level"] == "practice", "code"]}
-    rows = _people(orgs, sizes, seed)
+    rows = seeded.people(orgs, sizes, seed)
     release, cells = _release(rows, orgs)
     short = _shortfalls(release, cells, orgs, ["wres5", "wres8"], integer=False)
     assert short.empty, short.to_string()
@@ -230,19 +167,10 @@ def test_relations_between_indicators_pin_nothing_on_the_planted_ics(planted):
     release, cells, orgs = planted
     defs = definitions.shipped()
     assert any(len({a, b, c}) == 3 and a.startswith("wres6:") for a, b, c in defs.union)
-    parent = {c: (p if isinstance(p, str) else "ALL") for c, p in zip(orgs["code"], orgs["parent_code"])}
-    parent["ALL"] = None
-    truth = _truth(cells, orgs)
-    frame = release.table.astype({"base": "float", "count": "float"}).copy()
-    for c in ("indicator", "org_code", "org_level", "dimension", "group", "status"):
-        frame[c] = frame[c].astype(str)
+    parent = seeded.parents(orgs)
+    frame = seeded.as_downloaded(release.table)
     real = Attack(defs, frame, None, parent, release.params.min_cell, relations=True)
-    h = real.hidden
-    key = list(zip(h["indicator"], h["org_code"], h["dimension"], h["group"]))
-    x = np.array([truth["base"].get(k, 0) for k in key], float)
-    empty = np.array([truth["base"].get((k[0], "ALL", k[2], k[3]), 0) == 0 for k in key])
-    level = np.where(empty, 0, np.where((h["status"] == "primary") & (x > 0), PROTECTION, 1))
-    need = pd.Series(np.where(h["what"] == "base", level, np.minimum(level, x)), index=h.index).astype(float)
+    need, _ = seeded.owed(real.hidden, seeded.truth(cells, orgs))
     got = real.ranges(need, batches=40)
     short = got[(got["hi"] - got["lo"]) < need - 1e-6]
     if len(short):

@@ -1,0 +1,93 @@
+"""A seeded ICS with planted rare respondents, and what the promise owes each hidden number.
+
+Shared by tests/unit/analysis/test_nesting.py and bench/relations.py: 10 practices in four
+PCNs under two places, random staff, plus 1, 2, 10 and 11 BME staff at single practices and
+a practice whose only Not stated respondent is Disabled.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+PROTECTION = 2
+ETH_CODES = {"White": ["01", "02"], "Mixed": ["05", "07"], "Asian": ["09", "12"], "Black": ["14", "15"],
+             "Other": ["17"], "Not stated": [None, "19"]}
+SIZES = {"P00": 14, "P01": 30, "P02": 9, "P10": 25, "P11": 12, "P20": 40, "P21": 18, "P22": 6,
+         "P30": 22, "P31": 16}
+PLANT = [("P02", "Black", None),                                     # 1 BME at a practice
+         ("P22", "Asian", None), ("P22", "Mixed", None),             # 2
+         *[("P11", "Asian", None)] * 10,                             # 10
+         *[("P31", "Black", None)] * 11,                             # 11
+         ("P21", "Not stated", "1")]                                 # a Not stated who is Disabled
+PCNS = [3, 2, 3, 2]
+
+
+def orgs(pcns: list[int]) -> pd.DataFrame:
+    rows = [("I1", "ICS one", "ics", None), ("L1", "Place one", "place", "I1"), ("L2", "Place two", "place", "I1")]
+    for n, size in enumerate(pcns):
+        rows.append((f"N{n}", f"PCN {n}", "pcn", f"L{1 + n % 2}"))
+        rows += [(f"P{n}{p}", f"Practice {n}{p}", "practice", f"N{n}") for p in range(size)]
+    return pd.DataFrame(rows, columns=["code", "name", "level", "parent_code"])
+
+
+def parents(orgs: pd.DataFrame) -> dict:
+    """code -> parent code, the top under the wave ("ALL"), as the attacker takes it."""
+    out = {c: (p if isinstance(p, str) else "ALL") for c, p in zip(orgs["code"], orgs["parent_code"])}
+    out["ALL"] = None
+    return out
+
+
+def people(orgs: pd.DataFrame, sizes: dict, seed: int, plant=()) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    groups = list(ETH_CODES)
+    rows = []
+    for org in orgs.loc[orgs["level"] == "practice", "code"]:
+        for _ in range(sizes.get(org, 0)):
+            g = groups[rng.choice(6, p=[0.62, 0.05, 0.14, 0.1, 0.03, 0.06])]
+            rows.append(_person(org, g, rng))
+    for org, g, disability in plant:
+        rows.append(_person(org, g, rng, disability))
+    return rows
+
+
+def _person(org, group, rng, disability=None) -> dict:
+    codes = ETH_CODES[group]
+    return {"org_code": org, "ethnicity": codes[rng.integers(len(codes))],
+            "disability": disability or str(rng.choice(["1", "2", "3"], p=[0.2, 0.75, 0.05])),
+            "q14a": int(rng.choice([1, 2, 3])), "q14b": int(rng.choice([1, 2, 3])),
+            "q15": int(rng.choice([1, 2, 9])), "q16a": int(rng.choice([1, 2])), "q17a": int(rng.choice([1, 2, 3]))}
+
+
+def truth(cells: pd.DataFrame, orgs: pd.DataFrame) -> pd.DataFrame:
+    """Every organisation's true base and count, rolled up from the leaves (not by the engine)."""
+    parent = parents(orgs)
+    frames, rows = [], cells
+    while not rows.empty:
+        frames.append(rows)
+        rows = rows.assign(org_code=rows["org_code"].map(parent)).dropna(subset=["org_code"])
+    every = pd.concat(frames)
+    return every.groupby(["indicator", "org_code", "dimension", "group"], observed=True)[["base", "count"]].sum()
+
+
+def owed(hidden: pd.DataFrame, true: pd.DataFrame, protection: int = PROTECTION) -> tuple[pd.Series, np.ndarray]:
+    """Per hidden number (an Attack's `hidden` rows): the width the promise owes it (the
+    protection level for a base under N with people in it, 1 otherwise, none for a group
+    empty in the whole wave; a count or complement no more than its group's size), and its
+    true value."""
+    key = list(zip(hidden["indicator"], hidden["org_code"], hidden["dimension"], hidden["group"]))
+    x = np.array([true["base"].get(k, 0) for k in key], float)
+    y = np.array([true["count"].get(k, 0) for k in key], float)
+    empty = np.array([true["base"].get((k[0], "ALL", k[2], k[3]), 0) == 0 for k in key])
+    level = np.where(empty, 0, np.where((hidden["status"] == "primary") & (x > 0), protection, 1))
+    what = hidden["what"].to_numpy()
+    need = pd.Series(np.where(what == "base", level, np.minimum(level, x)), index=hidden.index).astype(float)
+    value = np.where(what == "base", x, np.where(what == "count", y, x - y))
+    return need, value
+
+
+def as_downloaded(table: pd.DataFrame) -> pd.DataFrame:
+    """A release table as a reader of indicators.csv has it: plain strings and floats."""
+    frame = table.astype({"base": "float", "count": "float"}).copy()
+    for c in ("indicator", "org_code", "org_level", "dimension", "group", "status"):
+        frame[c] = frame[c].astype(str)
+    return frame
