@@ -40,7 +40,6 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from survey.analysis import ReleaseParams, build_release, finest_cells, load_dimensions, load_indicators  # noqa: E402
-from survey.releases.rates import protect_rates  # noqa: E402
 from tests.support import definitions  # noqa: E402
 from tests.support import planted as seeded  # noqa: E402
 from tests.support.attacker import Attack  # noqa: E402
@@ -63,23 +62,15 @@ def main() -> None:
     params = ReleaseParams()
     release = build_release(cells, orgs, params, indicators=inds, dimensions=dims)
     table = release.table
-    answered = prof.groupby("org_code")["n"].sum()
-    base_cols = [c for c in prof.columns if c.endswith("__base")]
-    leaf_bases = prof.groupby("org_code")[base_cols].sum()
-    leaf_bases.columns = [c[: -len("__base")] for c in base_cols]
-    hid = table.loc[(table["dimension"].astype(str) == "all") & (table["status"].astype(str) != "ok"),
-                    ["org_code", "indicator"]].astype(str)
-    rates = protect_rates(pd.Series(answered * 2), answered, orgs, params,
-                          hidden_totals={"leaf_bases": leaf_bases, "hidden": set(map(tuple, hid.to_numpy()))})
+    rate_frame = seeded.published_answers(prof, release, orgs)
     print(f"release: {len(table)} cells, {int((table['status'] != 'ok').sum())} hidden; "
-          f"rates: {int((rates['status'] != 'ok').sum())} of {len(rates)} answer counts hidden "
+          f"rates: {int((rate_frame['status'] != 'ok').sum())} of {len(rate_frame)} answer counts hidden "
           f"({time.perf_counter() - t0:.1f} s)")
 
     defs = definitions.shipped()
     parent = seeded.parents(orgs)
     true = seeded.truth(cells, orgs)
     frame = seeded.as_downloaded(table)
-    rate_frame = rates.astype({"org_code": str, "status": str})
 
     def need_of(attack):
         return seeded.owed(attack.hidden, true)[0]

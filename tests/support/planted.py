@@ -85,6 +85,23 @@ def owed(hidden: pd.DataFrame, true: pd.DataFrame, protection: int = PROTECTION)
     return need, value
 
 
+def published_answers(prof: pd.DataFrame, release, orgs: pd.DataFrame) -> pd.DataFrame:
+    """The release's response rates as a reader of response_rates.csv has them (every
+    invitation answered by half: the counts of answers are what matter), protected the way
+    survey.releases.build protects them beside the release."""
+    from survey.releases.rates import protect_rates
+    answered = prof.groupby("org_code")["n"].sum()
+    base_cols = [c for c in prof.columns if c.endswith("__base")]
+    leaf_bases = prof.groupby("org_code")[base_cols].sum()
+    leaf_bases.columns = [c[: -len("__base")] for c in base_cols]
+    table = release.table
+    hid = table.loc[(table["dimension"].astype(str) == "all") & (table["status"].astype(str) != "ok"),
+                    ["org_code", "indicator"]].astype(str)
+    rates = protect_rates(pd.Series(answered * 2), answered, orgs, release.params,
+                          hidden_totals={"leaf_bases": leaf_bases, "hidden": set(map(tuple, hid.to_numpy()))})
+    return rates.astype({"org_code": str, "status": str})
+
+
 def as_downloaded(table: pd.DataFrame) -> pd.DataFrame:
     """A release table as a reader of indicators.csv has it: plain strings and floats."""
     frame = table.astype({"base": "float", "count": "float"}).copy()
