@@ -26,6 +26,11 @@ describe the same people: each round first makes their patterns agree, M2 moves 
 respondent in every one of them, and every hidden cell of theirs goes to step 5's LP,
 whose system holds the nesting relations (no one-table certificate or route proves them).
 
+The indicators whose bases count nearly every respondent (survey.analysis.respondents)
+describe the same people too: each round also makes them hide the same groups at every
+organisation, so that the published number of answers cannot tell apart what one of them
+hides and another prints.
+
 Certificates, M2 widths and LP proofs stay valid when more is suppressed (a proof uses
 only suppressed cells' rooms or holds the rest at their true values), so each round keeps
 what earlier rounds proved and checks only what changed.
@@ -38,7 +43,7 @@ import time
 
 import numpy as np
 
-from survey.analysis import groups, lpaudit, nesting, routes
+from survey.analysis import groups, lpaudit, nesting, respondents, routes
 from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements
 from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY, AuditReport
 from survey.analysis.grid import Grid
@@ -189,11 +194,12 @@ def open_parents(grid: Grid, status, cells, totals: bool = False) -> int:
     return added
 
 
-def _aligned(grid: Grid, x, status) -> int:
-    """nesting.align until the tables of one answer column agree."""
+def _aligned(grid: Grid, x, status, everybody) -> int:
+    """nesting.align and respondents.agree until the tables of one answer column agree and
+    every indicator asking everybody hides the same groups at each organisation."""
     added = 0
     for _ in range(20):
-        new = nesting.align(grid, x, status)
+        new = nesting.align(grid, x, status) + respondents.agree(grid, status, everybody)
         added += new
         if new == 0:
             break
@@ -229,6 +235,7 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
         status[np.asarray(fixed, bool) & (x == 0)] = FIXED     # (a cell with people in it is not)
     if previous is not None:
         status[previous & (status == OK)] = SECONDARY
+    everybody = respondents.asking_everybody(grid, x, status == FIXED)
     bounds = Bounds(int(min_cell), bool(count_rule))
     p = max(1, int(math.ceil(float(protection))))
     pairs = _sibling_leaf_pairs(grid)
@@ -248,9 +255,9 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
         """Steps 2-4 once: (groups added, totals added, failures, uncertified totals)."""
         nonlocal realigned
         report.added_by_audit += total_pass(grid, status, cost) + row_pass(grid, x, status)
-        report.added_by_audit += _aligned(grid, x, status)
+        report.added_by_audit += _aligned(grid, x, status, everybody)
         added, failures = groups.protect_groups(grid, x, y, status, cost, bounds, p, nets, memo, req_memo)
-        realigned = _aligned(grid, x, status)        # what the tables chose, agreed across them
+        realigned = _aligned(grid, x, status, everybody)    # what the tables chose, agreed across them
         added += realigned
         bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs, req_memo, m2_memo)
         more = complete_totals(grid, x, status, bad_totals, pairs) if bad_totals.any() else 0

@@ -441,6 +441,48 @@ def test_attacker_knowing_the_tables_nest_recovers_nothing(world, edi_client):
     assert checked > 0
 
 
+def test_attacker_knowing_the_same_people_answer_every_question_recovers_nothing(world, edi_client):
+    """Both downloaded CSVs at once, every indicator and characteristic, against the
+    attacker that also knows each indicator's base in a group is at most the group's
+    respondents, whose total is the published number of answers, and the relations between
+    indicators (WRES 6 within WDES 4(ii) or 4(iii)). Nothing hidden is pinned beyond what
+    that attacker pins whatever is suppressed (issue 18)."""
+    import pandas as pd
+    from tests.support import definitions
+    from tests.support.attacker import Attack
+    from survey.models import Organisation
+
+    w = world["closed"].id
+
+    def csv_of(name):
+        text = edi_client.get(f"/reports/waves/{w}/download/{name}").get_data(as_text=True)
+        return pd.read_csv(io.StringIO(text), dtype={"org_code": str})
+
+    table, rates = csv_of("indicators.csv"), csv_of("response_rates.csv")
+    # the comparisons' characteristics (every characteristic at once is too big an LP for a test)
+    table = table[table["dimension"].isin(["all", "ethnicity_group", "ethnicity_broad", "disability"])]
+    shown = set(table["org_code"])
+    parent = {o.code: (o.parent.code if o.parent and o.parent.code in shown else "ALL")
+              for o in world["db"].query(Organisation) if o.code in shown}
+    parent["ALL"] = None
+    rates = rates.assign(org_code=rates["org_code"].replace({"": "ALL"}).fillna("ALL"))
+    rates = rates[rates["org_code"].isin(parent)].astype({"status": str})
+    assert (rates["status"] == "ok").any()
+    empty = empty_groups(world)
+    defs = definitions.shipped()
+    real = Attack(defs, table, rates, parent, 11, relations=True, columns={"ethnicity", "disability"})
+    need = pd.Series(1.0, index=real.hidden.index)
+    got = real.ranges(need, batches=20)
+    short = got[(got["hi"] - got["lo"]) < 1 - 1e-6]
+    short = short[[(defs.canon[r.indicator], r.dimension, r.group) not in empty for r in short.itertuples()]]
+    if len(short):
+        seen = Attack(defs, table, rates, parent, 11, relations=True, inherent=True,
+                      columns={"ethnicity", "disability"})
+        wide = seen.ranges(need.loc[short.index], rows=short.index)
+        short = short[(short["hi"] - short["lo"]).to_numpy() < (wide["hi"] - wide["lo"]).to_numpy() - 1e-6]
+    assert len(got) > 100 and short.empty, short.to_string()
+
+
 def test_downloads_are_ready_for_a_report(world, edi_client, tmp_path):
     """Issue 21 item 19: readable titles in indicators.csv, a README.txt that explains the
     statuses and the rule, and a filter on each heading of the workbook."""
