@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 
 from survey import create_app
 from survey.crypto import KeyRing
-from survey.db import Base
+from survey.db import Base, make_engine
 import survey.models  # noqa: F401
 
 PG_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
@@ -238,3 +238,24 @@ def sign_in(db):
         return resp
 
     return do
+
+
+@pytest.fixture
+def database_down(app, tmp_path):
+    """Point new sessions at a database that cannot be opened (`.down()`, `.up()`); undo it
+    after. Used by tests/app/test_respond_unavailable.py and tests/db/test_faults.py."""
+    maker = app.extensions["survey.sessionmaker"]
+    good = app.extensions["survey.engine"]
+    bad = make_engine(f"sqlite:///{tmp_path}/no/such/dir/survey.db")
+
+    class Switch:
+        def down(self):
+            maker.configure(bind=bad)
+
+        def up(self):
+            maker.configure(bind=good)
+
+    switch = Switch()
+    yield switch
+    switch.up()
+    bad.dispose()

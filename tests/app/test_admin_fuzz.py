@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
 from survey.models import Organisation, Wave
-from tests.app.test_admin_fixtures import admin_client, fresh, fresh_g_per_request  # noqa: F401
+from tests.support.admin import admin_client, fresh, fresh_g_per_request  # noqa: F401
 from tests.conftest import csrf_from
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -4,7 +4,7 @@ import io
 from sqlalchemy import func, select
 
 from survey.models import AuditEvent, Organisation
-from tests.app.test_admin_fixtures import admin_client, fresh, fresh_g_per_request  # noqa: F401
+from tests.support.admin import admin_client, fresh, fresh_g_per_request  # noqa: F401
 from tests.conftest import post_form
 
 GOOD = """code,name,level,parent_code

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from survey.models import AuditEvent
-from tests.app.test_admin_fixtures import admin_client, fresh, fresh_g_per_request  # noqa: F401
+from tests.support.admin import admin_client, fresh, fresh_g_per_request  # noqa: F401
 from tests.conftest import post_form
 
 VALID = """\

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from survey.extensions import hash_token
 from survey.models import AuditEvent, Invitation, WaveOrganisation
-from tests.app.test_admin_fixtures import admin_client, fresh, fresh_g_per_request  # noqa: F401
+from tests.support.admin import admin_client, fresh, fresh_g_per_request  # noqa: F401
 from tests.app.test_admin_waves import create, get_wave, orgs  # noqa: F401
 from tests.conftest import PG_URL, post_form
 

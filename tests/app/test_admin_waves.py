@@ -8,7 +8,7 @@ from sqlalchemy import select
 from survey.csvfile import InvalidFile  # noqa: F401  (the orgs contract this file relies on)
 from survey.models import AuditEvent, OpenLink, Wave, WaveMode, WaveOrganisation
 from survey.orgs import import_orgs, parse_orgs_csv
-from tests.app.test_admin_fixtures import admin_client, fresh, fresh_g_per_request  # noqa: F401
+from tests.support.admin import admin_client, fresh, fresh_g_per_request  # noqa: F401
 from tests.conftest import post_form
 
 ORGS = """code,name,level,parent_code

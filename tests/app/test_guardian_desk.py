@@ -12,7 +12,7 @@ from sqlalchemy import select
 from survey.concerns import ConcernInput, raise_concern as op_raise
 from survey.extensions import access_key_hasher, keyring
 from survey.models import AuditEvent, Concern, ConcernNote, Organisation, OrgLevel, StaffUser
-from tests.app.test_speakup_helpers import csrf_token_per_request, post_on_page, raise_concern, sign_in_to  # noqa: F401
+from tests.support.speakup import csrf_token_per_request, post_on_page, raise_concern, sign_in_to  # noqa: F401
 from tests.conftest import TEST_PASSWORD, post_form
 
 
@@ -186,7 +186,7 @@ def test_return_download_is_audited(app, db, make_staff, sign_in):
 def test_withdrawn_and_purged_cases_still_open_for_the_guardian(app, db, make_staff):
     from survey.concerns import workflow as wf
     from survey.concerns.retention import purge
-    from tests.app.test_speakup_helpers import sign_in_to
+    from tests.support.speakup import sign_in_to
     guardian = make_staff("guardian")
     withdrawn = _case(db, "withdrawn text", anonymous=False, contact="someone")
     wf.withdraw(db, withdrawn)

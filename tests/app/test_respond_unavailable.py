@@ -7,7 +7,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from survey.db import make_engine
 from survey.extensions import hash_token
 from survey.models import Comment, Draft, Invitation, Response
 from tests.conftest import csrf_from, post_form
@@ -28,26 +27,6 @@ def journey(app, client, db, forbid_in_logs):
     forbid_in_logs(token, hash_token(token), COMMENT)
     client.get(f"/respond/t/{token}")
     return wave, token
-
-
-@pytest.fixture
-def database_down(app, tmp_path):
-    """Point new sessions at a database that cannot be opened; undo it after."""
-    maker = app.extensions["survey.sessionmaker"]
-    good = app.extensions["survey.engine"]
-    bad = make_engine(f"sqlite:///{tmp_path}/no/such/dir/survey.db")
-
-    class Switch:
-        def down(self):
-            maker.configure(bind=bad)
-
-        def up(self):
-            maker.configure(bind=good)
-
-    switch = Switch()
-    yield switch
-    switch.up()
-    bad.dispose()
 
 
 def test_saving_a_page_while_the_database_is_unreachable(client, db, journey, database_down):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from survey.crypto import new_access_key
 from survey.extensions import keyring
 from survey.models import Concern
-from tests.app.test_speakup_helpers import csrf_token_per_request, joined_keys, keys_on_page, open_case, raise_concern  # noqa: F401
+from tests.support.speakup import csrf_token_per_request, joined_keys, keys_on_page, open_case, raise_concern  # noqa: F401
 from tests.conftest import post_form
 
 NOT_RIGHT = "The reference or access key is not right"
@@ -164,7 +164,7 @@ def test_home_page_links_to_speak_up(client):
 
 
 def test_withdrawal_erases_text_and_keeps_facts(client, db, forbid_in_logs):
-    from tests.app.test_speakup_helpers import post_on_page
+    from tests.support.speakup import post_on_page
     text, msg = "Agency nurse threatened for reporting error wd71", "More detail wd72"
     contact = "Kim, kim@example.org"
     forbid_in_logs(text, msg, contact)
@@ -233,7 +233,7 @@ def test_the_key_is_not_kept_past_its_short_window(app, client, forbid_in_logs, 
 
 
 def test_an_unknown_case_number_is_a_clear_404(app, db, make_staff):
-    from tests.app.test_speakup_helpers import sign_in_to
+    from tests.support.speakup import sign_in_to
     desk = app.test_client()
     sign_in_to(desk, db, make_staff("guardian"))
     resp = desk.get("/guardian/cases/999999")

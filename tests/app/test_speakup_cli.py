@@ -15,7 +15,7 @@ from survey.concerns import ConcernInput, raise_concern as op_raise
 from survey.crypto import KeyRing, KeyRingError
 from survey.extensions import access_key_hasher, keyring
 from survey.models import Concern, ConcernStatus, Role, StaffUser
-from tests.app.test_speakup_helpers import csrf_token_per_request, open_case, raise_concern  # noqa: F401
+from tests.support.speakup import csrf_token_per_request, open_case, raise_concern  # noqa: F401
 from tests.conftest import base_test_config
 
 
@@ -213,7 +213,7 @@ def test_guardians_get_a_digest_without_case_content(app, runner, client, db, ma
     assert "0 e-mail(s) sent" in runner.invoke(args=["speakup", "notify"]).output
     assert len(smtp_server.received) == 2
     # A reply from the person triggers the next digest ("a reply or update").
-    from tests.app.test_speakup_helpers import post_on_page
+    from tests.support.speakup import post_on_page
     assert open_case(client, ref, key).status_code == 303
     assert post_on_page(client, "/speakup/case", "/speakup/case/message", {"body": "more em56"}).status_code == 303
     forbid_in_logs("more em56")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from survey import audit
 from survey.extensions import keyring
 from survey.models import AuditEvent, Concern, ConcernStatus
-from tests.app.test_speakup_helpers import csrf_token_per_request, joined_keys, open_case, post_on_page, raise_concern  # noqa: F401
+from tests.support.speakup import csrf_token_per_request, joined_keys, open_case, post_on_page, raise_concern  # noqa: F401
 
 TEXT = "The fridge alarm for vaccines at the branch surgery has been taped over for weeks zq41"
 REPLY = "Thank you. Which branch surgery, and since when? gx77"

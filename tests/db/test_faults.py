@@ -21,7 +21,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from survey.db import make_engine
 from survey.extensions import hash_token
 from survey.models import Concern, Draft, Invitation, Response
 from tests.conftest import csrf_from, post_form
@@ -30,26 +29,6 @@ from tests.respond_support import fresh_client, make_token, make_wave
 
 CONCERN = "The fire exit at the back marker-c0a1 has been blocked for weeks"
 CONTACT = "Sam, 07700 900123 marker-c0a2"
-
-
-@pytest.fixture
-def database_down(app, tmp_path):
-    """Point new sessions at a database that cannot be opened; undo it after."""
-    maker = app.extensions["survey.sessionmaker"]
-    good = app.extensions["survey.engine"]
-    bad = make_engine(f"sqlite:///{tmp_path}/no/such/dir/survey.db")
-
-    class Switch:
-        def down(self):
-            maker.configure(bind=bad)
-
-        def up(self):
-            maker.configure(bind=good)
-
-    switch = Switch()
-    yield switch
-    switch.up()
-    bad.dispose()
 
 
 # --- the database is unreachable -------------------------------------------------------------

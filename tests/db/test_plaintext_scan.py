@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import inspect, select, text
 
 from survey.models import Concern
-from tests.app.test_speakup_helpers import csrf_token_per_request, open_case, post_on_page, raise_concern  # noqa: F401
+from tests.support.speakup import csrf_token_per_request, open_case, post_on_page, raise_concern  # noqa: F401
 
 PG_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
 

@@ -1,4 +1,4 @@
-"""Fixtures shared by the tests/app/test_admin*.py modules (no tests here).
+"""Fixtures shared by the tests/app/test_admin*.py modules.
 
 `fresh_g_per_request`: the `app` fixture keeps one application context open for the whole
 test, and Flask reuses it for every request, so `flask.g` outlives a request. Flask-WTF

@@ -1,4 +1,4 @@
-"""Helpers shared by the speak-up and guardian tests (no tests here)."""
+"""Helpers shared by the speak-up and guardian tests."""
 from __future__ import annotations
 
 import re
