@@ -12,7 +12,9 @@ and Non-disabled) hold 11 or more respondents, how many have both percents publi
 
 --attack also attacks every release with the attacker written apart from the engine
 (tests/support: every indicator, the relations between them, the published answers; the
-ethnicity and disability tables) and counts the hidden numbers it pins.
+ethnicity and disability tables) and counts the hidden bases it pins (the answers narrow
+bases; bench/relations.py attacks counts and complements too). --wave NAME: only the
+closed waves whose name contains NAME.
 
 --without-agreement builds the same releases with the indicators' hidden groups not agreed
 (survey.analysis.respondents.agree off): what that protection costs the reader. Ends with
@@ -35,7 +37,7 @@ from bench._common import flask_cli, instance_env  # noqa: E402
 LEVELS = ("practice", "pcn", "place", "ics", "wave")
 
 
-def releases(instance: Path):
+def releases(instance: Path, only: str = ""):
     """(wave name, Release) for every closed wave of the demo instance."""
     import datetime as dt
 
@@ -56,7 +58,7 @@ def releases(instance: Path):
         today = dt.date.today()
         waves = session.scalars(select(Wave).order_by(Wave.closes_on)).all()
         for wave in waves:
-            if not wave.is_finished(today):
+            if not wave.is_finished(today) or only not in wave.name:
                 continue
             prof = profile_counts(session, wave.id, inds, dims, asked_questions(wave))
             if prof.empty:
@@ -107,7 +109,7 @@ def comparisons(table: pd.DataFrame, inds, true: pd.Series) -> pd.DataFrame:
 
 
 def attack(rel, prof, orgs, true) -> tuple[int, int]:
-    """(hidden numbers, pinned ones) of the ethnicity and disability tables against the
+    """(hidden bases, pinned ones) of the ethnicity and disability tables against the
     attacker written apart from the engine (tests/support), knowing every indicator, the
     relations between them and the published number of answers; pinned means narrower than
     the promise and than the same attacker leaves it whatever is suppressed."""
@@ -126,7 +128,9 @@ def attack(rel, prof, orgs, true) -> tuple[int, int]:
     cols = {"ethnicity", "disability"}
     real = Attack(defs, frame, answers, parent, rel.params.min_cell, relations=True, columns=cols)
     need, _ = seeded.owed(real.hidden, true)
-    got = real.ranges(need, batches=40)
+    bases = real.hidden.index[real.hidden["what"] == "base"]     # what the answers narrow
+    need = need.loc[bases]
+    got = real.ranges(need, batches=40, rows=bases)
     short = got[(got["hi"] - got["lo"]) < need - 1e-6]
     if len(short):
         seen = Attack(defs, frame, answers, parent, rel.params.min_cell, relations=True, inherent=True, columns=cols)
@@ -139,6 +143,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--attack", action="store_true",
                     help="also attack each release with tests.support's attacker (slow)")
+    ap.add_argument("--wave", default="", help="only closed waves whose name contains this")
     ap.add_argument("--without-agreement", action="store_true",
                     help="turn survey.analysis.respondents.agree off (what it costs)")
     args = ap.parse_args()
@@ -149,7 +154,7 @@ def main() -> None:
         instance = Path(tmp) / "instance"
         flask_cli(instance_env(instance), "demo")
         seen, total = [], {"cells": 0, "hidden": 0, "s": 0.0}
-        for name, rel, secs, inds, true, (prof, orgs) in releases(instance):
+        for name, rel, secs, inds, true, (prof, orgs) in releases(instance, args.wave):
             hidden = int((rel.table["status"].astype(str) != "ok").sum())
             print(f"{name}: {len(rel.table)} cells, {hidden} hidden, protected in {secs:.1f} s", flush=True)
             total["cells"] += len(rel.table)
@@ -159,7 +164,7 @@ def main() -> None:
             if args.attack:
                 n, pinned = attack(rel, prof, orgs, true)
                 print(f"  attacker (every indicator, its relations, the published answers; ethnicity and "
-                      f"disability): {pinned} of {n} hidden numbers pinned", flush=True)
+                      f"disability): {pinned} of {n} hidden bases pinned", flush=True)
                 total["pinned"] = total.get("pinned", 0) + pinned
     comp = pd.concat(seen)
     print("both groups of a comparison 11 or more: both percents published")
