@@ -146,6 +146,26 @@ def test_a_release_built_before_the_fix_keeps_every_suppression_and_hides_what_i
     assert short.empty, short.to_string()
 
 
+def test_a_release_built_before_the_indicators_agreed_keeps_every_suppression_and_hides_what_it_exposed(
+        planted, monkeypatch):
+    """Monotone: rebuilt on top of a pattern from the engine before the indicators asking
+    nearly everybody agreed (survey.analysis.respondents), every earlier suppression stays
+    and the attacker with the published answers pins no base."""
+    from survey.analysis import respondents
+    orgs = planted[2]
+    rows = seeded.people(orgs, seeded.SIZES, seed=7, plant=seeded.PLANT)
+    with monkeypatch.context() as m:
+        m.setattr(respondents, "agree", lambda grid, status, everybody: 0)
+        before = _release(rows, orgs)[0]
+    after, cells, prof = _release(rows, orgs, previous=before.pattern)
+    key = ["indicator", "org_code", "dimension", "group"]
+    was = set(before.pattern[key].astype(str).apply(tuple, axis=1))
+    now = set(after.pattern[key].astype(str).apply(tuple, axis=1))
+    assert was < now
+    short = _everything_at_once(after, cells, orgs, prof, what="base")
+    assert short.empty, short.to_string()
+
+
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pcns=st.lists(st.integers(1, 3), min_size=2, max_size=4), seed=st.integers(0, 10_000),
        scale=st.integers(4, 30))
