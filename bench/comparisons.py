@@ -136,6 +136,9 @@ def attack(rel, prof, orgs, true) -> tuple[int, int]:
         seen = Attack(defs, frame, answers, parent, rel.params.min_cell, relations=True, inherent=True, columns=cols)
         wide = seen.ranges(need.loc[short.index], rows=short.index, batches=10)
         short = short[(short["hi"] - short["lo"]).to_numpy() < (wide["hi"] - wide["lo"]).to_numpy() - 1e-6]
+    for r in short.head(5).itertuples():
+        print(f"  pinned: {r.indicator} {r.org_level} {r.org_code} {r.dimension} {r.group!r} {r.what}: "
+              f"{r.status}, {r.lo:g}..{r.hi:g}")
     return len(got), len(short)
 
 
