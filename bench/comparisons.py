@@ -65,7 +65,8 @@ def releases(instance: Path, only: str = ""):
                 continue
             cells = finest_cells(prof, inds, dims)
             t = time.perf_counter()
-            rel = build_release(cells, orgs, ReleaseParams(), indicators=inds, dimensions=dims)
+            rel = build_release(cells, orgs, ReleaseParams(), indicators=inds, dimensions=dims,
+                                answers=prof.groupby("org_code")["n"].sum())
             yield wave.name, rel, time.perf_counter() - t, inds, true_bases(cells, orgs), (prof, orgs)
         session.close()
 

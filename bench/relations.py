@@ -43,7 +43,7 @@ from survey.analysis import ReleaseParams, build_release, finest_cells, load_dim
 from tests.support import definitions  # noqa: E402
 from tests.support import planted as seeded  # noqa: E402
 from tests.support.attacker import Attack  # noqa: E402
-from tests.unit.analysis.conftest import profiles  # noqa: E402
+from tests.support.profiles import profiles  # noqa: E402
 
 
 def main() -> None:

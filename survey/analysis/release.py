@@ -68,12 +68,15 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_release(cells: pd.DataFrame, orgs: pd.DataFrame, params: ReleaseParams = ReleaseParams(),
-                  previous: pd.DataFrame | None = None, indicators=None, dimensions=None) -> Release:
+                  previous: pd.DataFrame | None = None, indicators=None, dimensions=None,
+                  answers: pd.Series | None = None) -> Release:
     """Roll up, protect and format a wave's release.
 
     cells: finest_cells() output, at leaf organisations. orgs: DataFrame[code, name, level,
     parent_code] holding at least the leaves and their ancestors. previous: an earlier
     release's `pattern` for the same wave; every cell suppressed there stays suppressed.
+    answers: respondents per leaf organisation code (what the response rates publish); the
+    protection then knows what an outsider does (survey.analysis.respondents.labels).
     Indicators with no answers at all in the wave (their questions were not asked) are left
     out. A table with a suppressed cell the audit cannot protect is left out too (`_withhold`,
     listed in `audit.withheld`); raises DisclosureError if that leaves nothing to publish."""
@@ -149,9 +152,17 @@ def build_release(cells: pd.DataFrame, orgs: pd.DataFrame, params: ReleaseParams
     fixed = _empty_by_definition(layout, indicators, dimensions)[None, :] & (base == 0)
     prev = _previous_mask(previous, tree, layout, canon, indicators).reshape(tree.n, C) if previous is not None else None
     grid = make_grid(tree, layout)
+    node_answers = None
+    if answers is not None:
+        leaf_n = np.zeros(len(leaves))
+        got = answers.groupby(answers.index.astype(str)).sum()
+        for c, j in leaf_pos.items():
+            leaf_n[j] = got.get(c, 0)
+        node_answers = np.asarray(S @ leaf_n).ravel()
     t_setup = time.perf_counter()
     status, audit = protect_grid(grid, base, count, primary, cost, previous=prev, fixed=fixed, min_cell=params.min_cell,
-                                 count_rule=params.count_k > 0, protection=float(params.protection))
+                                 count_rule=params.count_k > 0, protection=float(params.protection),
+                                 answers=node_answers)
     t_prot = time.perf_counter()
     del cost, primary, fixed, prev, grid         # protection's inputs, not the output's
     withheld = _withhold(layout, audit, present, canon)

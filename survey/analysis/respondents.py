@@ -22,12 +22,21 @@ Indicators asked of fewer people keep their own pattern (`asking_everybody`): WD
 Disabled staff only (its "All" is the Disabled staff), and a routed question or a base
 that leaves "Don't know" out holds well under the groups' respondents, so the bound the
 answers give is slack there.
+
+Agreeing on which groups are hidden is not the whole of it: the status words say how big
+a hidden group is ("secondary" holds 11 or more, "primary" fewer). Where the same group is
+secondary in one indicator and primary in another (Not stated: 11 who answered the
+bullying questions, 9 of them the discrimination one), the group's respondents are at
+least 11 while the second indicator's base, at most 10, misses at most the few people that
+indicator's published numbers leave unaccounted for; the demo's whole wave pinned that
+base to 9..10 this way. `labels` finds these cells from the published numbers alone and
+hides more until the unaccounted people are enough to cover the protection.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from survey.analysis.engine import FIXED, OK, SECONDARY
+from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import Grid
 
 
@@ -70,3 +79,52 @@ def agree(grid: Grid, status, everybody) -> int:
     status[n_, cols[k_, c_]] = SECONDARY
     return len(n_)
 
+
+
+def unaccounted(grid: Grid, x, status, answers) -> list:
+    """Per characteristic (grid.dim_cols order): (nodes x indicators) how many respondents an
+    outsider can place outside the indicator's hidden groups of that characteristic at most:
+    the answers less the indicator's total, less in every group it prints (or knows to be
+    empty) the gap between that group's largest printed base in any indicator (a floor on
+    the group's respondents) and its own. Inf where the indicator's total is hidden."""
+    ac = grid.all_cols
+    total_shown = status[:, ac] == OK                                  # (n, k)
+    out = []
+    for cols in grid.dim_cols:                                         # (k, m)
+        st = status[:, cols]                                           # (n, k, m)
+        b = x[:, cols].astype(np.float64)
+        shown = (st == OK) | (st == FIXED)
+        floor = np.where(st == OK, b, 0).max(axis=1)                   # (n, m) respondents at least
+        gap = np.where(shown, floor[:, None, :] - np.where(st == FIXED, 0, b), 0).sum(-1)
+        m = answers[:, None] - x[:, ac] - gap
+        out.append(np.where(total_shown, m, np.inf))
+    return out
+
+
+def labels(grid: Grid, x, status, answers, p: int) -> int:
+    """In place: wherever a group is secondary in some indicator and primary in another at
+    one organisation, the primary base must keep at least the protection's width between
+    the 11 its group's respondents hold at least and the 10 it holds at most; it has only
+    what its indicator leaves unaccounted (`unaccounted`): the base lies in
+    [11 - unaccounted, 10]. Where that is narrower than `p`, the printed group of the same
+    characteristic whose hiding accounts for the most people is hidden too (or, with none
+    left, the indicator's total). Returns cells added."""
+    added = 0
+    per = grid.layout.per_ind
+    for cols, m in zip(grid.dim_cols, unaccounted(grid, x, status, answers)):
+        st = status[:, cols]                                           # (n, k, m)
+        secondary_somewhere = (st == SECONDARY).any(axis=1)            # (n, groups)
+        short = ((st == PRIMARY) & (x[:, cols] > 0) & secondary_somewhere[:, None, :]).any(-1) & (m < p + 1)
+        for node, k in zip(*np.nonzero(short)):
+            row = st[node, k]
+            printed = np.flatnonzero(row == OK)
+            if len(printed):
+                floor = np.where(st[node] == OK, x[node][cols], 0).max(axis=0)
+                gain = floor[printed] - x[node, cols[k, printed]]
+                target = cols[k, printed[np.lexsort((x[node, cols[k, printed]], -gain))[0]]]
+            else:
+                target = k * per                                      # the total
+            if status[node, target] == OK:
+                status[node, target] = SECONDARY
+                added += 1
+    return added

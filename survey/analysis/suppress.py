@@ -194,12 +194,14 @@ def open_parents(grid: Grid, status, cells, totals: bool = False) -> int:
     return added
 
 
-def _aligned(grid: Grid, x, status, everybody) -> int:
-    """nesting.align and respondents.agree until the tables of one answer column agree and
-    every indicator asking everybody hides the same groups at each organisation."""
+def _aligned(grid: Grid, x, status, everybody, answers, p: int) -> int:
+    """nesting.align, respondents.agree and respondents.labels until the tables of one answer
+    column agree, every indicator asking everybody hides the same groups at each
+    organisation, and no group's status words pin a base through the published answers."""
     added = 0
     for _ in range(20):
-        new = nesting.align(grid, x, status) + respondents.agree(grid, status, everybody)
+        new = (nesting.align(grid, x, status) + respondents.agree(grid, status, everybody)
+               + respondents.labels(grid, x, status, answers, p))
         added += new
         if new == 0:
             break
@@ -220,11 +222,14 @@ def _open_overlapping(grid: Grid, status, cells) -> int:
 
 def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, cost: np.ndarray, *,
                  previous: np.ndarray | None = None, fixed: np.ndarray | None = None, min_cell: int = 11,
-                 count_rule: bool = False, protection: float = 2.0, max_rounds: int = 10):
+                 count_rule: bool = False, protection: float = 2.0, max_rounds: int = 10,
+                 answers: np.ndarray | None = None):
     """Status (OK / PRIMARY / SECONDARY / FIXED per cell, nodes x columns) and an AuditReport
     whose failures list every suppressed cell left without proof (the release must then not
     be published). fixed: cells every reader knows to be 0 (empty by definition); they are
-    suppressed and give no other cell room."""
+    suppressed and give no other cell room. answers: per node, how many responded (published
+    in the response rates); without it, the largest total of any indicator (fewer, so an
+    attacker knowing it is stronger)."""
     t0 = time.perf_counter()
     x = np.asarray(x, dtype=np.int64)
     y = np.asarray(y, dtype=np.int64)
@@ -236,6 +241,8 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
     if previous is not None:
         status[previous & (status == OK)] = SECONDARY
     everybody = respondents.asking_everybody(grid, x, status == FIXED)
+    answers = (np.asarray(answers, np.float64) if answers is not None
+               else x[:, grid.all_cols].max(axis=1, initial=0).astype(np.float64))
     bounds = Bounds(int(min_cell), bool(count_rule))
     p = max(1, int(math.ceil(float(protection))))
     pairs = _sibling_leaf_pairs(grid)
@@ -255,9 +262,9 @@ def protect_grid(grid: Grid, x: np.ndarray, y: np.ndarray, primary: np.ndarray, 
         """Steps 2-4 once: (groups added, totals added, failures, uncertified totals)."""
         nonlocal realigned
         report.added_by_audit += total_pass(grid, status, cost) + row_pass(grid, x, status)
-        report.added_by_audit += _aligned(grid, x, status, everybody)
+        report.added_by_audit += _aligned(grid, x, status, everybody, answers, p)
         added, failures = groups.protect_groups(grid, x, y, status, cost, bounds, p, nets, memo, req_memo)
-        realigned = _aligned(grid, x, status, everybody)    # what the tables chose, agreed across them
+        realigned = _aligned(grid, x, status, everybody, answers, p)    # what the tables chose, agreed across them
         added += realigned
         bad_totals = uncertified_totals(grid, x, y, status, bounds, p, pairs, req_memo, m2_memo)
         more = complete_totals(grid, x, status, bad_totals, pairs) if bad_totals.any() else 0

@@ -119,7 +119,8 @@ def build_wave_release(session: Session, wave: Wave, params: ReleaseParams, *, t
     previous = None if latest is None else load_part(latest, "pattern")
     tell("protecting")
     try:
-        rel = build_release(cells, orgs, params, previous=previous, indicators=indicators, dimensions=dimensions)
+        rel = build_release(cells, orgs, params, previous=previous, indicators=indicators, dimensions=dimensions,
+                            answers=answered)
     except DisclosureError:
         # Not the error's own text: it names the first unprotected cell and its bounds, which
         # are what suppression hides. This message is shown on the wave page and logged.

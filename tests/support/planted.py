@@ -1,8 +1,9 @@
 """A seeded ICS with planted rare respondents, and what the promise owes each hidden number.
 
-Shared by tests/unit/analysis/test_nesting.py and bench/relations.py: 10 practices in four
-PCNs under two places, random staff, plus 1, 2, 10 and 11 BME staff at single practices and
-a practice whose only Not stated respondent is Disabled.
+Shared by tests/unit/analysis (test_nesting.py, test_respondents.py) and bench/relations.py:
+10 practices in four PCNs under two places, random staff, plus 1, 2, 10 and 11 BME staff at
+single practices and a practice whose only Not stated respondent is Disabled; the release of
+such rows as the product builds it, and the attack with everything a reader can download.
 """
 from __future__ import annotations
 
@@ -108,3 +109,48 @@ def as_downloaded(table: pd.DataFrame) -> pd.DataFrame:
     for c in ("indicator", "org_code", "org_level", "dimension", "group", "status"):
         frame[c] = frame[c].astype(str)
     return frame
+
+
+def release_of(rows: list[dict], orgs: pd.DataFrame, params=None, previous=None, dims=None):
+    """(release, finest cells, profiles) of respondent rows, built as survey.releases.build
+    does (the answers per organisation given to the protection). dims: the characteristics
+    to release (default: the two ethnicity tables and disability)."""
+    from survey.analysis import ReleaseParams, build_release, finest_cells, load_dimensions, load_indicators
+    from tests.support.profiles import profiles
+    every = load_dimensions()
+    dimensions = {k: every[k] for k in (dims or ("all", "ethnicity_group", "ethnicity_broad", "disability"))}
+    inds = load_indicators(dimensions=dimensions)
+    prof = profiles(rows, inds)
+    cells = finest_cells(prof, inds, dimensions)
+    release = build_release(cells, orgs, params or ReleaseParams(), previous=previous, indicators=inds,
+                            dimensions=dimensions, answers=prof.groupby("org_code")["n"].sum())
+    return release, cells, prof
+
+
+def pinned_by_everything(release, cells: pd.DataFrame, orgs: pd.DataFrame, prof: pd.DataFrame,
+                         what: str | None = None) -> pd.DataFrame:
+    """Hidden numbers (of one kind: base, count or complement, if `what`) narrower than the
+    promise, and than the same attacker leaves them whatever is suppressed, against every
+    indicator at once, every relation between them, the nesting and the published number of
+    answers (tests.support.attacker)."""
+    from tests.support import definitions
+    from tests.support.attacker import Attack
+    defs = definitions.shipped()
+    parent = parents(orgs)
+    frame = as_downloaded(release.table)
+    answers = published_answers(prof, release, orgs)
+    real = Attack(defs, frame, answers, parent, release.params.min_cell, relations=True)
+    need, v = owed(real.hidden, truth(cells, orgs))
+    rows = real.hidden.index if what is None else real.hidden.index[real.hidden["what"] == what]
+    need, v = need.loc[rows], v[rows.to_numpy()]
+    got = real.ranges(need, batches=40, rows=rows)
+    # the truth lies in every interval worked out exactly (the model is sound; a wide enough
+    # interval is only a proven lower bound on the width, sampled from feasible points)
+    exact = got["exact"].to_numpy(bool)
+    assert ((got["lo"] <= v + 1e-6) & (v <= got["hi"] + 1e-6))[exact].all()
+    short = got[(got["hi"] - got["lo"]) < need - 1e-6]
+    if len(short):
+        seen = Attack(defs, frame, answers, parent, release.params.min_cell, relations=True, inherent=True)
+        wide = seen.ranges(need.loc[short.index], rows=short.index, batches=10)
+        short = short[(short["hi"] - short["lo"]).to_numpy() < (wide["hi"] - wide["lo"]).to_numpy() - 1e-6]
+    return short

@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 
 from survey.analysis import load_dimensions, load_indicators
-from survey.analysis.dimensions import DEMOGRAPHIC_COLUMNS
 
 
 @pytest.fixture(scope="session")
@@ -33,29 +32,6 @@ def orgs_frame(n_pcn=2, per_pcn=3) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "name", "level", "parent_code"])
 
 
-def profiles(rows: list[dict], indicators) -> pd.DataFrame:
-    """Profile counts from respondent-level dicts (tests only; the app aggregates in SQL)."""
-    df = pd.DataFrame(rows)
-    for c in DEMOGRAPHIC_COLUMNS:
-        if c not in df:
-            df[c] = None
-    for q in ("q4b", "q11d", "q11e", "q13a", "q14a", "q14b", "q14c", "q14d", "q15", "q16a",
-              "q16b", "q17a", "q17b"):
-        if q not in df:
-            df[q] = np.nan
-    for iid, ind in indicators.items():
-        df[f"{iid}__base"] = ind.base.evaluate(df).astype(np.int64)
-        df[f"{iid}__num"] = ind.numerator.evaluate(df).astype(np.int64)
-    df["n"] = 1
-    key = ["org_code", *DEMOGRAPHIC_COLUMNS]
-    sums = [c for c in df.columns if c.endswith("__base") or c.endswith("__num")] + ["n"]
-    filled = df[key].astype(object).where(df[key].notna(), "~")
-    out = pd.concat([filled, df[sums]], axis=1).groupby(key, sort=True)[sums].sum().reset_index()
-    for c in DEMOGRAPHIC_COLUMNS:
-        out[c] = out[c].where(out[c] != "~", None)
-    return out
-
-
 def respondents(org_sizes: dict, seed=0, bme_share=0.3, disabled_share=0.2, plant=None) -> list[dict]:
     """Random respondents per organisation; `plant` adds rare respondents (list of dicts)."""
     rng = np.random.default_rng(seed)
@@ -71,3 +47,14 @@ def respondents(org_sizes: dict, seed=0, bme_share=0.3, disabled_share=0.2, plan
     for extra in plant or []:
         rows.append(dict(extra))
     return rows
+
+
+@pytest.fixture(scope="session")
+def planted():
+    """The seeded ICS with planted rare respondents (tests.support.planted), released:
+    (release, finest cells, organisations, profiles)."""
+    from tests.support import planted as seeded
+    orgs = seeded.orgs(seeded.PCNS)
+    rows = seeded.people(orgs, seeded.SIZES, seed=7, plant=seeded.PLANT)
+    release, cells, prof = seeded.release_of(rows, orgs)
+    return release, cells, orgs, prof

@@ -15,13 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survey.analysis import ReleaseParams, build_release, finest_cells, load_dimensions
+from survey.analysis import load_dimensions
 from survey.analysis._yaml import DefinitionError
 from survey.analysis.dimensions import load_dimensions as load_dims_file, nesting
 from tests.support import definitions
 from tests.support import planted as seeded
 from tests.support.attacker import Attack
-from tests.unit.analysis.conftest import profiles
 
 ETHNICITY = ("all", "ethnicity_group", "ethnicity_broad")
 
@@ -85,25 +84,6 @@ def _shortfalls(release, cells, orgs, indicators, integer: bool) -> pd.DataFrame
     return pd.concat(bad) if bad else pd.DataFrame()
 
 
-def _release(rows, orgs, params=ReleaseParams(), previous=None, dims=ETHNICITY + ("disability",)):
-    from survey.analysis import load_indicators
-    alld = load_dimensions()
-    dimensions = {k: alld[k] for k in dims}
-    inds = load_indicators(dimensions=dimensions)
-    prof = profiles(rows, inds)
-    cells = finest_cells(prof, inds, dimensions)
-    release = build_release(cells, orgs, params, previous=previous, indicators=inds, dimensions=dimensions)
-    return release, cells, prof
-
-
-@pytest.fixture(scope="module")
-def planted():
-    orgs = seeded.orgs(seeded.PCNS)
-    rows = seeded.people(orgs, seeded.SIZES, seed=7, plant=seeded.PLANT)
-    release, cells, prof = _release(rows, orgs)
-    return release, cells, orgs, prof
-
-
 def test_one_group_in_two_tables_is_one_status(planted):
     release = planted[0]
     t = release.table.astype({"status": str, "group": str, "dimension": str})
@@ -136,33 +116,13 @@ def test_a_release_built_before_the_fix_keeps_every_suppression_and_hides_what_i
     rows = seeded.people(orgs, seeded.SIZES, seed=7, plant=seeded.PLANT)
     with monkeypatch.context() as m:
         m.setattr(structure, "_families", lambda *a: ())
-        before = _release(rows, orgs)[0]
-    after, cells, _ = _release(rows, orgs, previous=before.pattern)
+        before = seeded.release_of(rows, orgs)[0]
+    after, cells, _ = seeded.release_of(rows, orgs, previous=before.pattern)
     key = ["indicator", "org_code", "dimension", "group"]
     was = before.pattern[key].astype(str).apply(tuple, axis=1)
     now = set(after.pattern[key].astype(str).apply(tuple, axis=1))
     assert set(was) <= now
     short = _shortfalls(after, cells, orgs, ["wres5", "wres7"], integer=False)
-    assert short.empty, short.to_string()
-
-
-def test_a_release_built_before_the_indicators_agreed_keeps_every_suppression_and_hides_what_it_exposed(
-        planted, monkeypatch):
-    """Monotone: rebuilt on top of a pattern from the engine before the indicators asking
-    nearly everybody agreed (survey.analysis.respondents), every earlier suppression stays
-    and the attacker with the published answers pins no base."""
-    from survey.analysis import respondents
-    orgs = planted[2]
-    rows = seeded.people(orgs, seeded.SIZES, seed=7, plant=seeded.PLANT)
-    with monkeypatch.context() as m:
-        m.setattr(respondents, "agree", lambda grid, status, everybody: 0)
-        before = _release(rows, orgs)[0]
-    after, cells, prof = _release(rows, orgs, previous=before.pattern)
-    key = ["indicator", "org_code", "dimension", "group"]
-    was = set(before.pattern[key].astype(str).apply(tuple, axis=1))
-    now = set(after.pattern[key].astype(str).apply(tuple, axis=1))
-    assert was < now
-    short = _everything_at_once(after, cells, orgs, prof, what="base")
     assert short.empty, short.to_string()
 
 
@@ -174,83 +134,8 @@ def test_any_small_hierarchy_recovers_nothing(pcns, seed, scale):
     rng = np.random.default_rng(seed)
     sizes = {c: int(rng.integers(1, scale + 1)) for c in orgs.loc[orgs["level"] == "practice", "code"]}
     rows = seeded.people(orgs, sizes, seed)
-    release, cells, prof = _release(rows, orgs)
+    release, cells, prof = seeded.release_of(rows, orgs)
     short = _shortfalls(release, cells, orgs, ["wres5", "wres8"], integer=False)
     assert short.empty, short.to_string()
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(pcns=st.lists(st.integers(1, 2), min_size=2, max_size=3), seed=st.integers(0, 10_000),
-       scale=st.integers(4, 20))
-def test_any_small_hierarchy_with_its_published_answers_recovers_nothing(pcns, seed, scale):
-    """Every indicator at once with the published answers, on random hierarchies: the
-    bases, which the answers narrow (bench/relations.py: all 85 numbers pinned before the
-    indicators agreed were bases); the planted ICS below checks counts and complements too."""
-    orgs = seeded.orgs(pcns)
-    rng = np.random.default_rng(seed)
-    sizes = {c: int(rng.integers(1, scale + 1)) for c in orgs.loc[orgs["level"] == "practice", "code"]}
-    release, cells, prof = _release(seeded.people(orgs, sizes, seed), orgs)
-    short = _everything_at_once(release, cells, orgs, prof, what="base")
-    assert short.empty, short.to_string()
-
-
-def _everything_at_once(release, cells, orgs, prof, what: str | None = None) -> pd.DataFrame:
-    """Hidden numbers (of one kind: base, count or complement, if `what`) narrower than
-    the promise (and than the same attacker leaves them whatever is suppressed) against
-    every indicator at once, every relation between them, the nesting and the published
-    number of answers."""
-    defs = definitions.shipped()
-    parent = seeded.parents(orgs)
-    frame = seeded.as_downloaded(release.table)
-    answers = seeded.published_answers(prof, release, orgs)
-    real = Attack(defs, frame, answers, parent, release.params.min_cell, relations=True)
-    need, v = seeded.owed(real.hidden, seeded.truth(cells, orgs))
-    rows = real.hidden.index if what is None else real.hidden.index[real.hidden["what"] == what]
-    need, v = need.loc[rows], v[rows.to_numpy()]
-    got = real.ranges(need, batches=40, rows=rows)
-    # the truth lies in every interval worked out exactly (the model is sound; a wide enough
-    # interval is only a proven lower bound on the width, sampled from feasible points)
-    exact = got["exact"].to_numpy(bool)
-    assert ((got["lo"] <= v + 1e-6) & (v <= got["hi"] + 1e-6))[exact].all()
-    short = got[(got["hi"] - got["lo"]) < need - 1e-6]
-    if len(short):
-        seen = Attack(defs, frame, answers, parent, release.params.min_cell, relations=True, inherent=True)
-        wide = seen.ranges(need.loc[short.index], rows=short.index, batches=10)
-        short = short[(short["hi"] - short["lo"]).to_numpy() < (wide["hi"] - wide["lo"]).to_numpy() - 1e-6]
-    return short
-
-
-@pytest.mark.slow
-def test_the_same_people_in_every_question_pin_nothing_on_the_planted_ics(planted):
-    """Every indicator at once, with every relation between their sets of respondents that
-    the definitions imply (a numerator inside its base; WRES 6's base inside WDES 4(ii) or
-    4(iii); every base inside the people who answered), the nesting, and the published
-    number of answers per organisation (response_rates.csv): nothing the promise protects
-    is pinned beyond what that attacker pins whatever is suppressed. Before the indicators
-    asking everybody agreed on their hidden groups (survey.analysis.respondents), 85 bases
-    were pinned here (bench/relations.py)."""
-    release, cells, orgs, prof = planted
-    defs = definitions.shipped()
-    assert any(len({a, b, c}) == 3 and a.startswith("wres6:") for a, b, c in defs.union)
-    assert (seeded.published_answers(prof, release, orgs)["status"] == "ok").sum() >= 10
-    assert int((release.table["status"] != "ok").sum()) > 1000
-    short = _everything_at_once(release, cells, orgs, prof)
-    assert short.empty, short.to_string()
-
-
-def test_indicators_asking_nearly_everybody_hide_the_same_groups(planted):
-    """At each organisation, a group hidden in one indicator whose base counts nearly every
-    respondent is hidden in all of them. WDES 8 (Disabled staff only) and WRES 7 (its base
-    leaves "Don't know" out: a third of the planted answers) count fewer and keep their own."""
-    from survey.analysis.respondents import NEARLY_EVERYBODY
-    release, cells, orgs, _ = planted
-    true = seeded.truth(cells, orgs)["base"]
-    t = release.table.astype({"status": str, "group": str, "dimension": str, "indicator": str, "org_code": str})
-    whole = true.xs(("all", "All"), level=["dimension", "group"]).groupby(level="indicator").max()
-    near = set(whole[whole >= NEARLY_EVERYBODY * whole.max()].index)
-    assert "wres5" in near and "wdes8" not in near and "wres7" not in near
-    t = t[t["indicator"].isin(near)]
-    hidden = (t["status"] != "ok").groupby([t["org_code"], t["dimension"], t["group"]])
-    agreed = hidden.all() | ~hidden.any()
-    assert agreed.all(), agreed[~agreed]
-    assert hidden.any().sum() > 20

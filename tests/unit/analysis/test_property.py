@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from survey.analysis import ReleaseParams, build_release, finest_cells
 from survey.analysis.release import DisclosureError
 from tests.unit.analysis.attacker import widest_intervals
-from tests.unit.analysis.conftest import profiles
+from tests.support.profiles import profiles
 
 MIN_CELL = ReleaseParams().min_cell
 

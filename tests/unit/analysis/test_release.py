@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from survey.analysis import (GAP_COLUMNS, TABLE_COLUMNS, ReleaseParams, build_release, finest_cells)
-from tests.unit.analysis.conftest import orgs_frame, profiles, respondents
+from tests.support.profiles import profiles
+from tests.unit.analysis.conftest import orgs_frame, respondents
 
 SIZES = {"P00": 40, "P01": 30, "P02": 25, "P10": 35, "P11": 28, "P12": 8}
 
