@@ -39,11 +39,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from survey.analysis import ReleaseParams, build_release, finest_cells, load_dimensions, load_indicators  # noqa: E402
 from tests.support import definitions  # noqa: E402
 from tests.support import planted as seeded  # noqa: E402
 from tests.support.attacker import Attack  # noqa: E402
-from tests.support.profiles import profiles  # noqa: E402
 
 
 def main() -> None:
@@ -54,13 +52,7 @@ def main() -> None:
     t0 = time.perf_counter()
     orgs = seeded.orgs(seeded.PCNS)
     rows = seeded.people(orgs, seeded.SIZES, seed=args.seed, plant=seeded.PLANT)
-    alld = load_dimensions()
-    dims = {k: alld[k] for k in ("all", "ethnicity_group", "ethnicity_broad", "disability")}
-    inds = load_indicators(dimensions=dims)
-    prof = profiles(rows, inds)
-    cells = finest_cells(prof, inds, dims)
-    params = ReleaseParams()
-    release = build_release(cells, orgs, params, indicators=inds, dimensions=dims)
+    release, cells, prof = seeded.release_of(rows, orgs)
     table = release.table
     rate_frame = seeded.published_answers(prof, release, orgs)
     print(f"release: {len(table)} cells, {int((table['status'] != 'ok').sum())} hidden; "
@@ -75,7 +67,7 @@ def main() -> None:
     def need_of(attack):
         return seeded.owed(attack.hidden, true)[0]
 
-    inherent = Attack(defs, frame, rate_frame, parent, params.min_cell, inherent=True, relations=True)
+    inherent = Attack(defs, frame, rate_frame, parent, release.params.min_cell, inherent=True, relations=True)
     print(f"{len(inherent.hidden)} hidden numbers", flush=True)
     key = ["canon", "org_code", "dimension", "group", "what"]
 
@@ -104,11 +96,11 @@ def main() -> None:
         for cols, dset in (({"ethnicity"}, ("all", "ethnicity_group", "ethnicity_broad")), ({"disability"}, ("all", "disability"))):
             part = mine[mine["dimension"].isin(dset)]
             if (part["status"] != "ok").any():
-                tables.append(pinned(Attack(defs, part, None, parent, params.min_cell, relations=False, columns=cols),
+                tables.append(pinned(Attack(defs, part, None, parent, release.params.min_cell, relations=False, columns=cols),
                                      f"tables {ind} {sorted(cols)[0]}"))
     by_tables = pd.concat(tables)
-    by_ind = pinned(Attack(defs, frame, None, parent, params.min_cell, relations=True), "indicators")
-    by_all = pinned(Attack(defs, frame, rate_frame, parent, params.min_cell, relations=True), "respondents")
+    by_ind = pinned(Attack(defs, frame, None, parent, release.params.min_cell, relations=True), "indicators")
+    by_all = pinned(Attack(defs, frame, rate_frame, parent, release.params.min_cell, relations=True), "respondents")
     examples = by_all.drop_duplicates(["canon", "org_code", "dimension", "group"]).head(5)
     for r in examples.itertuples():
         print(f"  e.g. {r.indicator} {r.org_level} {r.org_code} {r.dimension} {r.group!r} {r.what}: "
