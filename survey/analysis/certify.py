@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from survey.analysis import nesting
-from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
+from survey.analysis.status import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import Grid
 
 BIG = np.int64(1) << np.int64(40)   # "no upper bound" for a secondary cell's base

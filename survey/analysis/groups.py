@@ -17,7 +17,7 @@ import numpy as np
 
 from survey.analysis import flows, repairs, shifts
 from survey.analysis.certify import BIG, Bounds, requirements, rooms
-from survey.analysis.engine import OK, PRIMARY, SECONDARY
+from survey.analysis.status import OK, PRIMARY, SECONDARY
 from survey.analysis.grid import Grid
 
 MAX_VISIT = 200_000     # nodes one augmenting-path search may visit (larger: not proven)

@@ -18,7 +18,7 @@ import numpy as np
 
 from survey.analysis import lpcheck
 from survey.analysis.certify import Bounds, requirements
-from survey.analysis.engine import OK
+from survey.analysis.status import OK
 from survey.analysis.grid import Grid
 
 log = logging.getLogger(__name__)

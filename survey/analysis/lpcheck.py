@@ -21,7 +21,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from survey.analysis.certify import Bounds
-from survey.analysis.engine import FIXED, OK
+from survey.analysis.status import FIXED, OK
 from survey.analysis.exact import _run, highs_model, warm
 from survey.analysis.grid import Grid
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from survey.analysis.engine import FIXED, OK, SECONDARY
+from survey.analysis.status import FIXED, OK, SECONDARY
 from survey.analysis.grid import Grid
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
+from survey.analysis.status import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import Grid
 
 

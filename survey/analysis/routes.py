@@ -36,7 +36,7 @@ import numba
 import numpy as np
 
 from survey.analysis.certify import BIG, Bounds
-from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
+from survey.analysis.status import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import Grid
 
 

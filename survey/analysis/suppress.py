@@ -45,7 +45,8 @@ import numpy as np
 
 from survey.analysis import groups, lpaudit, nesting, respondents, routes
 from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements
-from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY, AuditReport
+from survey.analysis.engine import AuditReport
+from survey.analysis.status import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import Grid
 
 log = logging.getLogger(__name__)

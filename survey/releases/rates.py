@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.analysis import ReleaseParams, Relations, protect
-from survey.analysis.engine import STATUS_NAMES
+from survey.analysis.status import STATUS_NAMES
 from survey.analysis.release import DisclosureError
 from survey.analysis.structure import org_tree, rollup_matrix
 from survey.models import Organisation, Wave, WaveOrganisation

@@ -17,7 +17,7 @@ from scipy.optimize import linprog
 
 from survey.analysis import flows, lpcheck
 from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements, rooms
-from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
+from survey.analysis.status import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import make_grid
 from survey.analysis.structure import make_layout, org_tree, rollup_matrix
 from survey.analysis.groups import MAX_VISIT, _capacities

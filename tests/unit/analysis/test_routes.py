@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, rooms
-from survey.analysis.engine import FIXED, OK, PRIMARY, SECONDARY
+from survey.analysis.status import FIXED, OK, PRIMARY, SECONDARY
 from survey.analysis.grid import make_grid
 from survey.analysis.routes import _room, route_moves, route_widths, sibling_segments
 from tests.unit.analysis.test_certificates import N, exact_intervals, patterns

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from survey.analysis import flows, shifts
 from survey.analysis.certify import Bounds
-from survey.analysis.engine import OK, PRIMARY, SECONDARY
+from survey.analysis.status import OK, PRIMARY, SECONDARY
 from survey.analysis.grid import make_grid
 from survey.analysis.structure import make_layout, org_tree
 from survey.analysis.groups import MAX_VISIT, _capacities
