@@ -152,7 +152,7 @@ def build_now(app, wave_id: int):
     """Claim and build one wave's release in this process (what the task runs)."""
     from survey.releases.build import build_wave_release, params_from_config
     from survey.releases.jobs import run_build
-    from survey.releases.outputs import Labels
+    from survey.releases.words import Labels
     from survey.releases.xlsx import stored_workbook
 
     def build(session, wave, row, progress):

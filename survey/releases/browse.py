@@ -16,7 +16,7 @@ from survey.models import Wave
 from survey.models.releases import Release
 from survey.releases.build import latest_release, load_part, load_table, release_indicators
 from survey.releases.charts import chart_rows
-from survey.releases.outputs import LEVEL_LABELS, LEVEL_ORDER, Labels, benchmarks_for, suppression_words
+from survey.releases.words import LEVEL_LABELS, LEVEL_ORDER, Labels, benchmarks_for, suppression_words
 
 COMPARISON_PAIRS = {
     "ethnicity": ("ethnicity_group", "BME", "White"),

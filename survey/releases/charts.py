@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 import pandas as pd
 
 from survey.models.releases import Release
-from survey.releases.outputs import Labels, benchmarks_for, suppression_words
+from survey.releases.words import Labels, benchmarks_for, suppression_words
 
 WIDTH = 640
 LEFT = 170          # group labels

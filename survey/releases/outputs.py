@@ -1,4 +1,4 @@
-"""The files of a release: indicators.csv, response_rates.csv, words for suppressed cells.
+"""The files of a release: indicators.csv, response_rates.csv, the charts, the workbook, README.txt.
 
 Everything here reads a frozen release (survey.releases.build); nothing reads responses.
 `write_release_files` writes every file the pages offer for download (and the CLI
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -17,10 +16,11 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from survey import csvsafe
-from survey.analysis import load_benchmarks, load_dimensions, load_indicators
+from survey.analysis import load_benchmarks
 from survey.models import Wave
 from survey.models.releases import Release
 from survey.releases.build import WORKERS, load_part, load_table, release_indicators
+from survey.releases.words import Labels, chart_choice, rule_words, shipped_labels, suppression_words, withheld_words
 
 CSV_COLUMNS = ["wave", "indicator", "org_level", "org_code", "org_name", "dimension", "group", "base",
                "count", "percent", "ci_low", "ci_high", "status",
@@ -28,71 +28,6 @@ CSV_COLUMNS = ["wave", "indicator", "org_level", "org_code", "org_name", "dimens
                "indicator_title", "dimension_title", "group_label"]
 CSV_HEADER = (",".join(CSV_COLUMNS) + "\n").encode()
 RATE_CSV_COLUMNS = ["wave", "org_level", "org_code", "org_name", "invited", "answered", "rate", "status"]
-LEVEL_LABELS = {"wave": "Whole wave", "ics": "ICS", "place": "Place", "pcn": "PCN", "practice": "Practice"}
-LEVEL_ORDER = ["wave", "ics", "place", "pcn", "practice"]
-
-
-def suppression_words(status: str, release: Release) -> str:
-    """Why a cell is hidden, in words for the pages, the workbook and the charts."""
-    if status == "primary":
-        if release.count_k:
-            return (f"fewer than {release.min_cell} answers, or {release.count_k} or fewer people "
-                    "gave (or did not give) this answer")
-        return f"fewer than {release.min_cell} answers"
-    if status == "secondary":
-        return "hidden so that another number cannot be worked out"
-    return ""
-
-
-def rule_words(release: Release) -> str:
-    text = (f"A group with fewer than {release.min_cell} answers is not shown, nor its count. "
-            "Further numbers are hidden where they would let someone work out a hidden one "
-            "(from a total, the other groups, or the organisations above and below). ")
-    if release.count_k:
-        text += (f"Counts of 1 to {release.count_k}, and groups where only 1 to {release.count_k} people "
-                 "did not give the answer, are hidden too. ")
-    text += (f"Every hidden number was checked: it cannot be worked out exactly, and it could "
-             f"be any of a range at least {release.protection:g} wide.")
-    return text
-
-
-@dataclass
-class Labels:
-    indicators: dict
-    dimensions: dict
-
-    @classmethod
-    def load(cls) -> "Labels":
-        dims = load_dimensions()
-        return cls(load_indicators(dimensions=dims), dims)
-
-    def indicator(self, iid: str) -> str:
-        ind = self.indicators.get(iid)
-        return ind.title if ind else iid
-
-    def dimension(self, did: str) -> str:
-        dim = self.dimensions.get(did)
-        return dim.title if dim else did
-
-    @staticmethod
-    def group(did: str, group: str) -> str:
-        """A group as a report reads it."""
-        if did == "all":
-            return "All staff"
-        if group == "Not stated":
-            return "Not stated (no answer, or prefer not to say)"
-        return group
-
-
-_LABELS: "Labels | None" = None
-
-
-def _labels() -> "Labels":
-    """The shipped labels, read once per process (the CSV writer asks for them per table)."""
-    global _LABELS
-    if _LABELS is None:
-        _LABELS = Labels.load()
-    return _LABELS
 
 
 def _csv_field(text: str) -> bytes:
@@ -172,7 +107,7 @@ def _scatter(values: np.ndarray, where: np.ndarray) -> np.ndarray:
 def table_csv_bytes(table: pd.DataFrame, wave_name: str, labels: "Labels | None" = None) -> bytes:
     if not len(table):
         return b""
-    labels = labels or _labels()
+    labels = labels or shipped_labels()
     w = _csv_field(wave_name)
     head = _lut_take(table[["indicator"]], lambda i: w + b"," + _csv_field(str(i)) + b",")
     org = _lut_take(table[["org_level", "org_code", "org_name"]],
@@ -210,19 +145,6 @@ def rates_csv(wave: Wave, release: Release) -> bytes:
     for col in ("wave", "org_level", "org_code", "org_name", "status"):
         rates[col] = [csvsafe.cell(v) for v in rates[col]]
     return rates[RATE_CSV_COLUMNS].to_csv(index=False, lineterminator="\n").encode("utf-8")
-
-
-def benchmarks_for(indicator: str) -> pd.DataFrame:
-    bench = load_benchmarks()
-    return bench[bench["indicator"] == indicator].reset_index(drop=True)
-
-
-def chart_choice(labels: Labels, iid: str) -> str:
-    """The characteristic an indicator's chart compares by default (its first comparison)."""
-    ind = labels.indicators.get(iid)
-    if ind is not None and ind.comparisons:
-        return ind.comparisons[0][0]
-    return "ethnicity_group"
 
 
 def write_release_files(session: Session, wave: Wave, release: Release, out_dir: Path,
@@ -307,7 +229,7 @@ def _csv_and_charts(out_dir: Path, wave: Wave, release: Release, labels: Labels,
 def notes_text(wave: Wave, release: Release, labels: Labels | None = None) -> str:
     """README.txt: what the files are, what each column and status means, and the rule."""
     import json
-    labels = labels or _labels()
+    labels = labels or shipped_labels()
     built = release.built_at.date() if release.built_at else None
     lines = [
         f"Results of {wave.name} (survey {wave.survey_id}), release version {release.version}"
@@ -350,12 +272,3 @@ def notes_text(wave: Wave, release: Release, labels: Labels | None = None) -> st
                  ["They come from NHS trusts, not general practice: a reference point, not a target."]
     lines += ["", "Comments are never published by characteristic; they are not in these files."]
     return "\n".join(lines) + "\n"
-
-
-def withheld_words(audit: dict | None, names) -> list[str]:
-    """What the release left out (survey.analysis.release._withhold), in words."""
-    out = []
-    for w in (audit or {}).get("withheld", []):
-        ids = ", ".join(w["indicators"])
-        out.append(f"{ids}, every table" if w["dimension"] == "all" else f"{ids} by {names.dimension(w['dimension'])}")
-    return out

@@ -23,7 +23,7 @@ from survey.definitions.model import SurveyDefinition
 from survey.models import Wave
 from survey.models.releases import Release, ReleasePart
 from survey.releases.build import load_table, part_bytes, release_indicators
-from survey.releases.outputs import (
+from survey.releases.words import (
     LEVEL_LABELS, LEVEL_ORDER, Labels, benchmarks_for, rule_words, suppression_words, withheld_words,
 )
 from survey.releases.workbook import Block, BookPlan, Child, FamilySheet, render

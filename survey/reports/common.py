@@ -11,7 +11,7 @@ from survey.db import get_session
 from survey.errors import render_error
 from survey.models import Wave
 from survey.releases.build import latest_release
-from survey.releases.outputs import Labels
+from survey.releases.words import Labels
 
 _labels: Labels | None = None
 

@@ -8,7 +8,7 @@ from survey.errors import render_error
 from survey.releases.browse import COMPARISON_PAIRS, indicator_view, org_options, trend_view, trend_waves, unprepared_waves
 from survey.releases.build import load_table, release_indicators
 from survey.releases.charts import indicator_chart
-from survey.releases.outputs import chart_choice
+from survey.releases.words import chart_choice
 from survey.reports import bp
 from survey.reports.common import labels, record_view, release_or_refusal, today, wave_or_404
 from survey.auth import staff_required

@@ -10,7 +10,8 @@ from survey.jobs import enqueue_build, read_stage
 from survey.logs import staff_event
 from survey.releases.build import ReleaseError, latest_release, release_audit, require_finished
 from survey.releases.jobs import build_status, is_watching, request_build, watch
-from survey.releases.outputs import benchmarks_for, rates_table, rule_words, withheld_words
+from survey.releases.outputs import rates_table
+from survey.releases.words import benchmarks_for, rule_words, withheld_words
 from survey.reports import bp
 from survey.reports.common import labels, record_view, release_or_refusal, today, wave_or_404
 from survey.reports.forms import BuildForm

@@ -489,7 +489,7 @@ def test_downloads_are_ready_for_a_report(world, edi_client, tmp_path):
     rows = list(csv.DictReader(io.StringIO(edi_client.get(f"/reports/waves/{w}/download/indicators.csv")
                                            .get_data(as_text=True))))
     wres5 = [r for r in rows if r["indicator"] == "wres5"]
-    from survey.releases.outputs import Labels
+    from survey.releases.words import Labels
     assert wres5 and {r["indicator_title"] for r in wres5} == {Labels.load().indicator("wres5")} != {"wres5"}
     assert {r["dimension_title"] for r in wres5 if r["dimension"] == "disability"} == {"Disability"}
     assert {r["group_label"] for r in wres5 if r["dimension"] == "all"} == {"All staff"}

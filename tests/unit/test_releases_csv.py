@@ -13,7 +13,8 @@ import pandas as pd
 from hypothesis import given, settings, strategies as st
 
 from survey.csvsafe import cell
-from survey.releases.outputs import CSV_COLUMNS, CSV_HEADER, Labels, table_csv_bytes
+from survey.releases.outputs import CSV_COLUMNS, CSV_HEADER, table_csv_bytes
+from survey.releases.words import Labels
 
 TEXT = st.text(alphabet=st.sampled_from(list('abcXYZ ,"\'ôé-–0')), min_size=1, max_size=12)
 PERCENT = st.one_of(st.floats(0, 100, allow_nan=False), st.just(float("nan")), st.floats(-5, 150, allow_nan=False))
