@@ -17,7 +17,7 @@ bases; bench/relations.py attacks counts and complements too). --wave NAME: only
 closed waves whose name contains NAME.
 
 --without-agreement builds the same releases with the indicators' hidden groups not agreed
-(survey.analysis.respondents.agree off): what that protection costs the reader. Ends with
+(survey.disclosure.respondents.agree off): what that protection costs the reader. Ends with
   RESULT waves=... cells=... hidden=... both_shown=... of=... protect_s=... [pinned=...]
 """
 from __future__ import annotations
@@ -149,10 +149,10 @@ def main() -> None:
                     help="also attack each release with tests.support's attacker (slow)")
     ap.add_argument("--wave", default="", help="only closed waves whose name contains this")
     ap.add_argument("--without-agreement", action="store_true",
-                    help="turn survey.analysis.respondents.agree off (what it costs)")
+                    help="turn survey.disclosure.respondents.agree off (what it costs)")
     args = ap.parse_args()
     if args.without_agreement:
-        from survey.analysis import respondents
+        from survey.disclosure import respondents
         respondents.agree = lambda grid, status, everybody: 0
     with tempfile.TemporaryDirectory() as tmp:
         instance = Path(tmp) / "instance"

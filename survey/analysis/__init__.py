@@ -46,9 +46,9 @@ from survey.analysis.dimensions import Dimension, load_dimensions
 from survey.analysis.benchmarks import load_benchmarks
 from survey.analysis.cells import finest_cells
 from survey.analysis.stats import newcombe, wilson
-from survey.analysis.engine import AuditReport, Protection, audit, protect
-from survey.analysis.relations import Relations
-from survey.analysis.counts import protect_counts
+from survey.disclosure.engine import AuditReport, Protection, audit, protect
+from survey.disclosure.relations import Relations
+from survey.disclosure.counts import protect_counts
 from survey.analysis.release import (
     GAP_COLUMNS, PATTERN_COLUMNS, TABLE_COLUMNS, Release, ReleaseParams, build_release,
 )

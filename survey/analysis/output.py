@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from survey.analysis.status import FIXED, OK, PRIMARY
+from survey.disclosure.status import FIXED, OK, PRIMARY
 from survey.analysis.stats import newcombe, wilson
 
 STATUS = ["ok", "primary", "secondary"]

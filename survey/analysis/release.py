@@ -1,8 +1,8 @@
 """build_release: every table of a wave, rolled up and disclosure-controlled jointly.
 
 All tables of a release (every indicator, characteristic and organisation level) are one
-grid of cells and relations (survey.analysis.grid) protected together by
-survey.analysis.suppress, so a cell suppressed anywhere is suppressed everywhere, and every
+grid of cells and relations (survey.disclosure.grid) protected together by
+survey.disclosure.suppress, so a cell suppressed anywhere is suppressed everywhere, and every
 suppressed number is proven (by an explicit move, or by linear programming) to keep an
 interval the attacker cannot narrow below the protection level; a table holding a number
 that could not be proven is left out of the release. Indicators with the
@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from survey.analysis.engine import AuditReport
-from survey.analysis.grid import make_grid
+from survey.disclosure.engine import AuditReport
+from survey.disclosure.grid import make_grid
 from survey.analysis.output import gap_frame, pattern_frame, table_frame
-from survey.analysis.structure import LEVEL_RANK, make_layout, org_tree, rollup_matrix
-from survey.analysis.suppress import protect_grid
+from survey.analysis.layout import make_layout
+from survey.disclosure.structure import LEVEL_RANK, org_tree, rollup_matrix
+from survey.disclosure.suppress import protect_grid
 
 TABLE_COLUMNS = ["indicator", "org_level", "org_code", "org_name", "dimension", "group", "base",
                  "count", "percent", "ci_low", "ci_high", "status"]
@@ -76,7 +77,7 @@ def build_release(cells: pd.DataFrame, orgs: pd.DataFrame, params: ReleaseParams
     parent_code] holding at least the leaves and their ancestors. previous: an earlier
     release's `pattern` for the same wave; every cell suppressed there stays suppressed.
     answers: respondents per leaf organisation code (what the response rates publish); the
-    protection then knows what an outsider does (survey.analysis.respondents.labels).
+    protection then knows what an outsider does (survey.disclosure.respondents.labels).
     Indicators with no answers at all in the wave (their questions were not asked) are left
     out. A table with a suppressed cell the audit cannot protect is left out too (`_withhold`,
     listed in `audit.withheld`); raises DisclosureError if that leaves nothing to publish."""

@@ -134,7 +134,7 @@ def protect_cells(cells: list[Cell], relations: list[tuple[str, list[str]]], min
     chosen as a secondary suppression.
     """
     from survey.analysis import Relations, protect
-    from survey.analysis.status import STATUS_NAMES
+    from survey.disclosure.status import STATUS_NAMES
 
     small = {c.id for c in cells if 1 <= c.value <= min_count}
     hidden = {c.id for c in cells if not c.published}

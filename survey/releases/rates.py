@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.analysis import ReleaseParams, Relations, protect
-from survey.analysis.status import STATUS_NAMES
+from survey.disclosure.status import STATUS_NAMES
 from survey.analysis.release import DisclosureError
-from survey.analysis.structure import org_tree, rollup_matrix
+from survey.disclosure.structure import org_tree, rollup_matrix
 from survey.models import Organisation, Wave, WaveOrganisation
 
 RATE_COLUMNS = ["org_level", "org_code", "org_name", "invited", "answered", "rate", "status"]

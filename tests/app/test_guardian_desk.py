@@ -167,7 +167,7 @@ def test_queue_filters_and_marks(app, db, make_staff, sign_in, monkeypatch):
 
 
 def test_return_download_is_audited(app, db, make_staff, sign_in):
-    pytest.importorskip("survey.analysis.engine")
+    pytest.importorskip("survey.disclosure.engine")
     _case(db, on=dt.date(2025, 4, 2))
     guardian = make_staff("guardian")
     desk = app.test_client()

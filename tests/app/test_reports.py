@@ -339,7 +339,7 @@ def known_empty(dims, canon) -> set:
 
 def empty_groups(world) -> set:
     """(canonical indicator, dimension, group) with nobody in them in the whole wave, from the
-    true counts: the release has nothing to protect there (see survey.analysis.certify)."""
+    true counts: the release has nothing to protect there (see survey.disclosure.certify)."""
     from survey.analysis import canonical_indicator, finest_cells, load_dimensions, load_indicators
     from survey.releases.aggregate import profile_counts
     from survey.releases.build import asked_questions

@@ -9,7 +9,7 @@ import numpy as np
 import openpyxl
 import pytest
 
-from survey.analysis import lpaudit
+from survey.disclosure import lpaudit
 from survey.releases.build import build_wave_release, params_from_config
 from tests.conftest import app_with_schema, base_test_config
 from tests.releases_helpers import (TODAY, add_random_responses, make_orgs, make_staff_user, make_wave,

@@ -65,3 +65,26 @@ def test_the_reader_finds_imports_of_every_kind():
 
 def test_no_module_of_survey_imports_itself_through_others():
     assert import_cycles() == []
+
+
+def test_the_disclosure_package_stands_alone():
+    """survey.disclosure imports neither Flask, the ORM nor the rest of the product: it is
+    handed numbers and relations, never definitions or sessions."""
+    mods = _modules()
+    outside = {}
+    for name, path in mods.items():
+        if not name.startswith("survey.disclosure"):
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for n in names:
+                top = n.split(".")
+                if top[0] in ("flask", "flask_wtf", "sqlalchemy") or (top[0] == "survey" and top[:2] != ["survey", "disclosure"]):
+                    outside.setdefault(name, []).append(n)
+    assert outside == {}

@@ -1,4 +1,4 @@
-"""Certificates are proofs: how far the max-flow certificates (survey.analysis.flows) say a
+"""Certificates are proofs: how far the max-flow certificates (survey.disclosure.flows) say a
 suppressed base, count or complement can be raised or lowered is never more than what an
 independent exact attacker finds: linear programming over every published number, the
 relations, 0 <= count <= base and the bounds the status words give away, with the
@@ -15,14 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy.optimize import linprog
 
-from survey.analysis import flows, lpcheck
-from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements, rooms
-from survey.analysis.status import FIXED, OK, PRIMARY, SECONDARY
-from survey.analysis.grid import make_grid
-from survey.analysis.structure import make_layout, org_tree, rollup_matrix
-from survey.analysis.groups import MAX_VISIT, _capacities
-from survey.analysis.lpaudit import exact_check
-from survey.analysis.suppress import row_pass
+from survey.disclosure import flows, lpcheck
+from survey.disclosure.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements, rooms
+from survey.disclosure.status import FIXED, OK, PRIMARY, SECONDARY
+from survey.disclosure.grid import make_grid
+from survey.analysis.layout import make_layout
+from survey.disclosure.structure import org_tree, rollup_matrix
+from survey.disclosure.groups import MAX_VISIT, _capacities
+from survey.disclosure.lpaudit import exact_check
+from survey.disclosure.suppress import row_pass
 
 N = 5          # minimum cell for these small worlds
 
@@ -317,7 +318,7 @@ def test_lps_started_from_the_truth_reach_the_cold_optimum(data):
     a true point the start takes (a valid basis), and the optimum from it is the optimum of
     a cold solve, as it is after a start from a point off the system."""
     from scipy import sparse
-    from survey.analysis.exact import _run, highs_model
+    from survey.disclosure.exact import _run, highs_model
     rows, cols = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6))
     truth = np.array(data.draw(st.lists(st.integers(0, 9), min_size=rows * cols, max_size=rows * cols)), float)
     A = sparse.vstack([sparse.kron(sparse.identity(rows), np.ones((1, cols))),

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from survey.analysis import Relations, audit, protect, protect_counts
-from survey.analysis.relations import relation_counts
-from survey.analysis.status import OK, PRIMARY
+from survey.disclosure.relations import relation_counts
+from survey.disclosure.status import OK, PRIMARY
 from tests.unit.analysis.attacker import attack_relations
 
 

@@ -111,11 +111,11 @@ def test_planted_ics_recovers_nothing_the_promise_protects(planted, integer):
 def test_a_release_built_before_the_fix_keeps_every_suppression_and_hides_what_it_exposed(planted, monkeypatch):
     """Monotone: rebuilt on top of a pattern from the engine without nesting (the release
     as it was), every earlier suppression stays and the attacker finds nothing."""
-    from survey.analysis import structure
+    from survey.analysis import layout
     orgs = planted[2]
     rows = seeded.people(orgs, seeded.SIZES, seed=7, plant=seeded.PLANT)
     with monkeypatch.context() as m:
-        m.setattr(structure, "_families", lambda *a: ())
+        m.setattr(layout, "_families", lambda *a: ())
         before = seeded.release_of(rows, orgs)[0]
     after, cells, _ = seeded.release_of(rows, orgs, previous=before.pattern)
     key = ["indicator", "org_code", "dimension", "group"]

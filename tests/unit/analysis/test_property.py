@@ -62,7 +62,7 @@ def _world(counts: dict, pcns: dict):
 
 
 # Two secondary cells of "at least 11" under a published 22: both were 11 (the repairs'
-# own suppressions were never checked; survey.analysis.groups.protect_groups).
+# own suppressions were never checked; survey.disclosure.groups.protect_groups).
 TWO_ELEVENS = _world({("P10", "01", "1", 1, 1): 2, ("P10", "01", "1", 1, 2): 1, ("P10", "01", "1", 5, 2): 1,
                       ("P10", "01", "2", 1, 1): 1, ("P10", "01", "2", 1, 2): 1, ("P10", "01", "2", 2, 1): 1,
                       ("P10", "01", "2", 2, 2): 3, ("P10", "01", "2", 2, 9): 1, ("P10", "01", "2", 5, 1): 1,
@@ -246,7 +246,7 @@ def test_without_room_for_wide_lps_the_release_is_still_safe(indicators, small_d
     """The audit does not attempt LPs wider than MAX_LP_UNKNOWNS: their cells count as
     unproven and the escalation shields them otherwise. With no room at all, every release
     it publishes still passes the attacker."""
-    from survey.analysis import lpaudit
+    from survey.disclosure import lpaudit
     monkeypatch.setattr(lpaudit, "MAX_LP_UNKNOWNS", 0)
     test_attacker_pins_no_suppressed_cell.hypothesis.inner_test(indicators, small_dims, wave)
 
@@ -290,7 +290,7 @@ def test_tables_on_threads_give_the_same_release(indicators, small_dims, wave):
     """Large grids certify their tables on threads (groups.PARALLEL_CELLS); the release is
     the same cell for cell as with one thread."""
     from unittest import mock
-    from survey.analysis import groups
+    from survey.disclosure import groups
     rows, orgs = wave
     inds = {k: indicators[k] for k in ("wdes8", "wres5", "wres7")}
     cells = finest_cells(profiles(rows, inds), inds, small_dims)

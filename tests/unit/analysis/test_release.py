@@ -127,8 +127,8 @@ def test_monotone_rebuild_after_late_responses(inds, small_dims, rel):
 
 def _failing(monkeypatch, pick):
     """Make the audit leave the cells `pick(grid, status)` returns unproven, as a table too
-    thin to protect would (survey.analysis.lpaudit.exact_check)."""
-    from survey.analysis import lpaudit
+    thin to protect would (survey.disclosure.lpaudit.exact_check)."""
+    from survey.disclosure import lpaudit
     real = lpaudit.exact_check
 
     def exact_check(grid, x, y, status, *args, **kw):

@@ -19,9 +19,9 @@ from tests.support import planted as seeded
 def test_a_release_built_before_the_indicators_agreed_keeps_every_suppression_and_hides_what_it_exposed(
         planted, monkeypatch):
     """Monotone: rebuilt on top of a pattern from the engine before the indicators asking
-    nearly everybody agreed (survey.analysis.respondents), every earlier suppression stays
+    nearly everybody agreed (survey.disclosure.respondents), every earlier suppression stays
     and the attacker with the published answers pins no base."""
-    from survey.analysis import respondents
+    from survey.disclosure import respondents
     orgs = planted[2]
     rows = seeded.people(orgs, seeded.SIZES, seed=7, plant=seeded.PLANT)
     with monkeypatch.context() as m:
@@ -58,7 +58,7 @@ def test_the_same_people_in_every_question_pin_nothing_on_the_planted_ics(plante
     4(iii); every base inside the people who answered), the nesting, and the published
     number of answers per organisation (response_rates.csv): nothing the promise protects
     is pinned beyond what that attacker pins whatever is suppressed. Before the indicators
-    asking everybody agreed on their hidden groups (survey.analysis.respondents), 85 bases
+    asking everybody agreed on their hidden groups (survey.disclosure.respondents), 85 bases
     were pinned here (bench/relations.py)."""
     release, cells, orgs, prof = planted
     defs = definitions.shipped()
@@ -73,7 +73,7 @@ def test_indicators_asking_nearly_everybody_hide_the_same_groups(planted):
     """At each organisation, a group hidden in one indicator whose base counts nearly every
     respondent is hidden in all of them. WDES 8 (Disabled staff only) and WRES 7 (its base
     leaves "Don't know" out: a third of the planted answers) count fewer and keep their own."""
-    from survey.analysis.respondents import NEARLY_EVERYBODY
+    from survey.disclosure.respondents import NEARLY_EVERYBODY
     release, cells, orgs, _ = planted
     true = seeded.truth(cells, orgs)["base"]
     t = release.table.astype({"status": str, "group": str, "dimension": str, "indicator": str, "org_code": str})
@@ -111,8 +111,8 @@ def test_a_group_secondary_in_one_question_and_primary_in_another_keeps_its_widt
     """Not stated "secondary" in WRES 5 says its respondents are 11 or more; "primary" in
     WRES 8 says that base is 10 or fewer, and WRES 8 misses only 2 of the people its printed
     numbers leave unaccounted (answers 163, WRES 8 156, 5 of them Non-disabled): without
-    survey.analysis.respondents.labels the attacker pins it to 9..10; with it, nothing."""
-    from survey.analysis import respondents
+    survey.disclosure.respondents.labels the attacker pins it to 9..10; with it, nothing."""
+    from survey.disclosure import respondents
     if not labels:
         monkeypatch.setattr(respondents, "labels", lambda *a: 0)
     rows, orgs = _not_stated_at_the_boundary()

@@ -1,4 +1,4 @@
-"""Routes are proofs: what survey.analysis.routes says a leaf cell can rise or fall by is
+"""Routes are proofs: what survey.disclosure.routes says a leaf cell can rise or fall by is
 never more than the exact LP attacker allows, and it finds the move it is meant to find (a
 respondent between two practices whose groups differ, through a third practice)."""
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, rooms
-from survey.analysis.status import FIXED, OK, PRIMARY, SECONDARY
-from survey.analysis.grid import make_grid
-from survey.analysis.routes import _room, route_moves, route_widths, sibling_segments
+from survey.disclosure.certify import Bounds, _sibling_leaf_pairs, m2_widths, rooms
+from survey.disclosure.status import FIXED, OK, PRIMARY, SECONDARY
+from survey.disclosure.grid import make_grid
+from survey.disclosure.routes import _room, route_moves, route_widths, sibling_segments
 from tests.unit.analysis.test_certificates import N, exact_intervals, patterns
 from tests.unit.analysis.test_shifts import _pcn
 

@@ -1,4 +1,4 @@
-"""Shifts are proofs: what survey.analysis.shifts says a cell can move by is never more than
+"""Shifts are proofs: what survey.disclosure.shifts says a cell can move by is never more than
 the exact single-layer max-flow on the table's network (every organisation total held
 fixed, as the shifts hold them), nor more than an exact LP over everything published; and
 it finds the moves it is meant to find (a rectangle, a route through a third group)."""
@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from survey.analysis import flows, shifts
-from survey.analysis.certify import Bounds
-from survey.analysis.status import OK, PRIMARY, SECONDARY
-from survey.analysis.grid import make_grid
-from survey.analysis.structure import make_layout, org_tree
-from survey.analysis.groups import MAX_VISIT, _capacities
+from survey.disclosure import flows, shifts
+from survey.disclosure.certify import Bounds
+from survey.disclosure.status import OK, PRIMARY, SECONDARY
+from survey.disclosure.grid import make_grid
+from survey.analysis.layout import make_layout
+from survey.disclosure.structure import org_tree
+from survey.disclosure.groups import MAX_VISIT, _capacities
 from tests.unit.analysis.test_certificates import N, exact_intervals, patterns
 
 P = 2

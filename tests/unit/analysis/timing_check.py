@@ -46,8 +46,8 @@ def main():
 
 def stages(cells, orgs, inds, dims):
     import survey.analysis.release as R
-    from survey.analysis import engine as E
-    from survey.analysis.exact import block_labels
+    from survey.disclosure import engine as E
+    from survey.disclosure.exact import block_labels
 
     def fake(values, rel, primary, counts=None, cost=None, reluctant=None, **kw):
         t = time.perf_counter()

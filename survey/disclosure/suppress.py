@@ -1,4 +1,4 @@
-"""Disclosure control of a whole release (survey.analysis.grid), proven cell by cell.
+"""Disclosure control of a whole release (survey.disclosure.grid), proven cell by cell.
 
 1. Primary: the caller's pattern (bases under N, the optional count rule), plus every cell
    suppressed in an earlier release of the wave (monotone). Cells empty by their
@@ -10,23 +10,23 @@
 3. Groups, one (indicator, characteristic) at a time, with every organisation total taken
    as known to the attacker (so whatever is safe here is safe in the whole release): each
    suppressed cell must be able to rise and fall, in its count and in its complement, by
-   the required width (survey.analysis.groups: shifts, max-flow and repairs).
+   the required width (survey.disclosure.groups: shifts, max-flow and repairs).
 4. Suppressed organisation totals, in the whole release: each must lie on a move of a
-   respondent between two sibling organisations (survey.analysis.certify, M2); where none
+   respondent between two sibling organisations (survey.disclosure.certify, M2); where none
    exists, groups at a sibling are suppressed to make one, and 3 runs again.
 5. What 3 and 4 leave unproven: groups on an M2 move are proven by it, and leaf cells
    under suppressed totals by respondents moved to sibling leaves along routes through
-   other groups and leaves (survey.analysis.routes); the rest go to linear programming
-   over a neighbourhood of each cell (survey.analysis.lpaudit). A cell still short there,
+   other groups and leaves (survey.disclosure.routes); the rest go to linear programming
+   over a neighbourhood of each cell (survey.disclosure.lpaudit). A cell still short there,
    or whose LP would be too wide, has the columns above it freed (`open_parents`) and 2-5
    run again; a cell left unproven after that stops the release.
 
-Characteristics over one answer column (the two ethnicity tables; survey.analysis.nesting)
+Characteristics over one answer column (the two ethnicity tables; survey.disclosure.nesting)
 describe the same people: each round first makes their patterns agree, M2 moves one
 respondent in every one of them, and every hidden cell of theirs goes to step 5's LP,
 whose system holds the nesting relations (no one-table certificate or route proves them).
 
-The indicators whose bases count nearly every respondent (survey.analysis.respondents)
+The indicators whose bases count nearly every respondent (survey.disclosure.respondents)
 describe the same people too: each round also makes them hide the same groups at every
 organisation, so that the published number of answers cannot tell apart what one of them
 hides and another prints.
@@ -43,11 +43,11 @@ import time
 
 import numpy as np
 
-from survey.analysis import groups, lpaudit, nesting, respondents, routes
-from survey.analysis.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements
-from survey.analysis.engine import AuditReport
-from survey.analysis.status import FIXED, OK, PRIMARY, SECONDARY
-from survey.analysis.grid import Grid
+from survey.disclosure import groups, lpaudit, nesting, respondents, routes
+from survey.disclosure.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements
+from survey.disclosure.engine import AuditReport
+from survey.disclosure.status import FIXED, OK, PRIMARY, SECONDARY
+from survey.disclosure.grid import Grid
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def _still_short(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, failur
                  req_memo: dict | None = None, m2_memo: dict | None = None) -> set:
     """What the LP must look at: the totals without an M2 move, and the groups the networks
     could not certify, less what an M2 move (a respondent between sibling practices) or
-    moves along routes (survey.analysis.routes) prove."""
+    moves along routes (survey.disclosure.routes) prove."""
     req = requirements(grid, x, y, status, p, bounds.min_cell, bounds.count_rule, req_memo)
     # cells of nested characteristics: the networks' certificates took one table alone
     failures = set(failures) | set(map(tuple, np.argwhere(nesting.cells(grid, status)).tolist()))

@@ -1,12 +1,12 @@
 """Bulk certificates for a table's group cells: shifts between groups, found for every cell
 at once by one pass up the tree and one pass down.
 
-survey.analysis.flows proves each suppressed cell of an (indicator, characteristic) table
+survey.disclosure.flows proves each suppressed cell of an (indicator, characteristic) table
 by a max-flow of its own: exact, but at national scale four million searches. Most cells
 need far less. A respondent's group can be relabelled without any published number
 changing when two organisations trade: at organisation v a unit moves from group h to
 group g, and elsewhere under the same parent a unit moves from g back to h. That is a
-circulation on the network of survey.analysis.flows (every arc it uses changes by one
+circulation on the network of survey.disclosure.flows (every arc it uses changes by one
 unit within its room), so what it moves a cell by is proven, exactly as a max-flow's
 augmenting path would be, with every organisation total held fixed.
 
@@ -35,7 +35,7 @@ import numba
 import numpy as np
 
 # for each quantity (base, count, complement) and direction (rise, fall): the two
-# (layer, layer direction) moves that serve it, as in survey.analysis.flows._SERVE
+# (layer, layer direction) moves that serve it, as in survey.disclosure.flows._SERVE
 _SERVE = (((0, 0), (1, 0)), ((0, 1), (1, 1)),     # base: y or z
           ((0, 0), (2, 0)), ((0, 1), (2, 1)),     # count: y, or s
           ((1, 0), (2, 1)), ((1, 1), (2, 0)))     # complement: z, or s the other way
@@ -148,7 +148,7 @@ def layer_moves(parent, is_leaf, up, dn, p):
 def table_widths(r: np.ndarray, parent: np.ndarray, is_leaf: np.ndarray, p: int) -> np.ndarray:
     """Proven widths (rise + fall, each capped at p) of the base, count and complement of
     every cell of one table: (n * m, 3). r: the layers' residual capacities as built by
-    survey.analysis.suppress (3, 2 * n * m): edge 2a rise, 2a + 1 fall of cell a = v * m + g."""
+    survey.disclosure.suppress (3, 2 * n * m): edge 2a rise, 2a + 1 fall of cell a = v * m + g."""
     n = len(parent)
     m = r.shape[1] // 2 // n
     moves = []

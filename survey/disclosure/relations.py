@@ -1,5 +1,5 @@
 """Additive relations between the cells of a table (total = sum of parts), the model the
-generic engine (survey.analysis.engine) and its exact audit (survey.analysis.exact) share."""
+generic engine (survey.disclosure.engine) and its exact audit (survey.disclosure.exact) share."""
 from __future__ import annotations
 
 from dataclasses import dataclass

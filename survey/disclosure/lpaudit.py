@@ -1,5 +1,5 @@
-"""Step 5 of survey.analysis.suppress: linear programming for the cells the certificates
-leave unproven (survey.analysis.lpcheck builds and solves each LP).
+"""Step 5 of survey.disclosure.suppress: linear programming for the cells the certificates
+leave unproven (survey.disclosure.lpcheck builds and solves each LP).
 
 A cell's LP holds every cell outside a neighbourhood of it at its true value, first its
 parent's subtree, then its grandparent's, then the whole neighbourhood up to the lowest
@@ -16,10 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from survey.analysis import lpcheck
-from survey.analysis.certify import Bounds, requirements
-from survey.analysis.status import OK
-from survey.analysis.grid import Grid
+from survey.disclosure import lpcheck
+from survey.disclosure.certify import Bounds, requirements
+from survey.disclosure.status import OK
+from survey.disclosure.grid import Grid
 
 log = logging.getLogger(__name__)
 

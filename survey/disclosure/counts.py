@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from survey.analysis.engine import protect
-from survey.analysis.relations import Relations
-from survey.analysis.status import OK, STATUS_NAMES
+from survey.disclosure.engine import protect
+from survey.disclosure.relations import Relations
+from survey.disclosure.status import OK, STATUS_NAMES
 
 
 def protect_counts(df: pd.DataFrame, min_count: int, *, total_row: str = "ALL",

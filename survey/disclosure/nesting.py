@@ -4,18 +4,18 @@ Two characteristics over one answer column (`Layout.families`; the ethnicity tab
 and of three groups) are not independent tables: White is the same number in both, and BME
 is Mixed + Asian + Black + Other. Every reader of the shipped definitions knows it, so a
 number hidden in one table and printed in the other, or a BME hidden where its four parts
-are printed, is no secret. The certificates of survey.analysis.groups and .routes move one
+are printed, is no secret. The certificates of survey.disclosure.groups and .routes move one
 characteristic at a time and cannot see this; so:
 
 - `align` keeps the obvious cases from arising at all: a group and its identical twin are
   hidden together; a hidden coarser group whose finer groups are all printed gets its
   largest one hidden; a printed coarser group does not leave exactly one of its finer groups
   hidden (that one would be the difference), so the smallest printed one goes too;
-- `cells` names every hidden cell of such characteristics, which survey.analysis.suppress
-  proves by linear programming over the nesting relations (survey.analysis.lpcheck) and never
+- `cells` names every hidden cell of such characteristics, which survey.disclosure.suppress
+  proves by linear programming over the nesting relations (survey.disclosure.lpcheck) and never
   by a one-characteristic certificate;
 - `consistent` restricts the moves of a respondent between sibling practices (M2,
-  survey.analysis.certify) to those that change the same person in every table: a fine group
+  survey.disclosure.certify) to those that change the same person in every table: a fine group
   and the coarser groups holding it;
 - `overlapping` says which cells to hide next to one the LP finds too narrow.
 """
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from survey.analysis.status import FIXED, OK, SECONDARY
-from survey.analysis.grid import Grid
+from survey.disclosure.status import FIXED, OK, SECONDARY
+from survey.disclosure.grid import Grid
 
 
 def cells(grid: Grid, status) -> np.ndarray:

@@ -1,6 +1,6 @@
 """A release's cells as a grid: organisations (rows) x columns, with the tree made explicit.
 
-Cells are `base[node, col]` and `count[node, col]` (survey.analysis.structure: per canonical
+Cells are `base[node, col]` and `count[node, col]` (survey.disclosure.structure: per canonical
 indicator the organisation total "All" and then every group of every characteristic). The
 relations are of two kinds only, which is what lets the disclosure control work on whole
 arrays instead of a general system of equations:
@@ -10,7 +10,7 @@ arrays instead of a general system of equations:
 - where two characteristics group the same answer column (`layout.families`), a nesting
   relation per (node, coarser group): the group = the sum of the finer groups inside it.
   The certificates below take each characteristic alone, so they prove nothing about
-  those characteristics' cells; survey.analysis.suppress sends them to the LP, which
+  those characteristics' cells; survey.disclosure.suppress sends them to the LP, which
   holds the nesting relations too.
 
 `Grid` holds the index arrays both kinds need: per characteristic the columns of its groups
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from survey.analysis.structure import Layout, Tree
+from survey.disclosure.structure import Layout, Tree
 
 
 @dataclass

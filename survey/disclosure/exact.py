@@ -25,7 +25,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from survey.analysis.relations import Relations, relation_counts
+from survey.disclosure.relations import Relations, relation_counts
 
 TOL = 1e-7
 BATCH_VARS = 6000

@@ -1,4 +1,4 @@
-"""Repairs on a table's network (survey.analysis.flows): a cell that cannot move far enough
+"""Repairs on a table's network (survey.disclosure.flows): a cell that cannot move far enough
 gets the published cells of a cheapest path suppressed.
 
 The path runs from the cell's head to its tail (its tail to its head for a fall) through
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from survey.analysis.flows import _SERVE, _enough, _push, _scratch, _undo, widths3
+from survey.disclosure.flows import _SERVE, _enough, _push, _scratch, _undo, widths3
 
 
 @numba.njit(cache=True)

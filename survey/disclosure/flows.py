@@ -19,7 +19,7 @@ matrix is totally unimodular, so these integral flows are also exactly the linea
 programme's bounds for that layer.
 
 A cell that cannot move far enough is repaired on the same network
-(survey.analysis.repairs).
+(survey.disclosure.repairs).
 
 The kernels are compiled with numba; the network is plain index arrays.
 """
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from survey.analysis.grid import Grid
+from survey.disclosure.grid import Grid
 
 
 @dataclass
@@ -341,7 +341,7 @@ def certify3(arcs, adj_start, adj_edge, tail, head, r, res, p, max_visit):
 
 @numba.njit(cache=True)
 def _enough(a, need, adj_start, adj_edge, tail, head, r, p, max_visit, stamp, mark, prev, queue, log):
-    """(For survey.analysis.repairs' re-checks.) True when single-layer moves alone carry
+    """(For survey.disclosure.repairs' re-checks.) True when single-layer moves alone carry
     each quantity (base, count, complement) of arc a as far as it needs, rise and fall together: then widths3, whose widths are at
     least these moves, finds it wide enough too. Each move is pushed only as far as still
     needed (a secondary suppression needs 1: one search, where widths3 makes a dozen).

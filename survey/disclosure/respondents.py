@@ -36,8 +36,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from survey.analysis.status import FIXED, OK, PRIMARY, SECONDARY
-from survey.analysis.grid import Grid
+from survey.disclosure.status import FIXED, OK, PRIMARY, SECONDARY
+from survey.disclosure.grid import Grid
 
 
 # An indicator whose base at the whole wave holds at least this share of the largest base

@@ -9,7 +9,7 @@ every published value and every relation, and that every value is >= 0.
 `protect()` takes the primary pattern and then
 1. the cheap secondary pass (vectorised): while some relation holds exactly one suppressed
    cell, suppress its cheapest other member (lowest `cost`; `forbidden` cells never);
-2. the exact audit per connected block (`audit_blocks` in survey.analysis.exact): a
+2. the exact audit per connected block (`audit_blocks` in survey.disclosure.exact): a
    suppressed cell fails if it is determined (its unit row lies in the row space of the
    block's equations: SVD null-space test) or if its LP interval (HiGHS) is narrower than
    the required width; the required width is `protection`, capped by the smallest
@@ -26,8 +26,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from survey.analysis.relations import Relations, relation_counts
-from survey.analysis.status import OK, PRIMARY, SECONDARY
+from survey.disclosure.relations import Relations, relation_counts
+from survey.disclosure.status import OK, PRIMARY, SECONDARY
 
 
 
@@ -240,7 +240,7 @@ def protect(values, relations: Relations, primary, *, counts=None, forbidden=Non
     zero values last); previous: (n,) bool, cells suppressed in an earlier release (kept);
     protection: required width of every suppressed value's feasible interval.
     Returns Protection(status, audit); audit.failures lists any cell left unprotected."""
-    from survey.analysis.exact import audit_blocks
+    from survey.disclosure.exact import audit_blocks
 
     values = np.asarray(values, dtype=np.float64)
     n = len(values)
@@ -359,7 +359,7 @@ def audit(values, relations: Relations, suppressed, *, counts=None, primary=None
     """Audit a given pattern without changing it: failures lists every suppressed cell that is
     determined or whose interval is narrower than required (see required_widths; without
     `primary`, every suppressed cell is held to the protection level)."""
-    from survey.analysis.exact import audit_blocks
+    from survey.disclosure.exact import audit_blocks
 
     values = np.asarray(values, dtype=np.float64)
     counts = None if counts is None else np.asarray(counts, dtype=np.float64)

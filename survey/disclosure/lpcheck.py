@@ -1,10 +1,10 @@
 """The exact fallback: linear programming for the few cells the max-flow certificates of
-survey.analysis.flows and the total moves of survey.analysis.certify cannot prove (moves
+survey.disclosure.flows and the total moves of survey.disclosure.certify cannot prove (moves
 that mix layers, such as a count rising partly with its base and partly by trading with its
 complement; totals whose partners sit deeper in the tree).
 
 The system is one indicator's whole table (every column, every organisation) with its row,
-column and nesting relations (survey.analysis.grid). The caller names the unknowns; every other cell is held at its true
+column and nesting relations (survey.disclosure.grid). The caller names the unknowns; every other cell is held at its true
 value, which can only narrow the intervals found, so a width found is a proof. Unknowns are
 the bases x and counts y of those cells; the attacker knows every relation, 0 <= y <= x and
 the status bounds on x. Unknowns are split into connected blocks; each block's first basis
@@ -20,10 +20,10 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from survey.analysis.certify import Bounds
-from survey.analysis.status import FIXED, OK
-from survey.analysis.exact import _run, highs_model, warm
-from survey.analysis.grid import Grid
+from survey.disclosure.certify import Bounds
+from survey.disclosure.status import FIXED, OK
+from survey.disclosure.exact import _run, highs_model, warm
+from survey.disclosure.grid import Grid
 
 
 @dataclass(frozen=True)

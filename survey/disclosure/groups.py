@@ -1,11 +1,11 @@
-"""Step 3 of survey.analysis.suppress: the groups of every (indicator, characteristic)
+"""Step 3 of survey.disclosure.suppress: the groups of every (indicator, characteristic)
 table, with every organisation total taken as known to the attacker.
 
 Each suppressed cell must be able to rise and fall, in its count and in its complement, by
-the required width. Shifts between groups (survey.analysis.shifts) prove most cells of a
-table at once; max-flow on the table's network (survey.analysis.flows) proves the rest
+the required width. Shifts between groups (survey.disclosure.shifts) prove most cells of a
+table at once; max-flow on the table's network (survey.disclosure.flows) proves the rest
 one by one, and where a cell cannot move far enough the cheapest path that frees it is
-suppressed (survey.analysis.repairs). Tables are independent, so a large grid works on
+suppressed (survey.disclosure.repairs). Tables are independent, so a large grid works on
 them on threads.
 """
 from __future__ import annotations
@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from survey.analysis import flows, repairs, shifts
-from survey.analysis.certify import BIG, Bounds, requirements, rooms
-from survey.analysis.status import OK, PRIMARY, SECONDARY
-from survey.analysis.grid import Grid
+from survey.disclosure import flows, repairs, shifts
+from survey.disclosure.certify import BIG, Bounds, requirements, rooms
+from survey.disclosure.status import OK, PRIMARY, SECONDARY
+from survey.disclosure.grid import Grid
 
 MAX_VISIT = 200_000     # nodes one augmenting-path search may visit (larger: not proven)
 # One cell's searches on a network cost about as much as the shifts of this many
@@ -128,7 +128,7 @@ def _protect_table(grid: Grid, x, y, status, cost, bounds: Bounds, p: int, net, 
     tcost = cost[:, cc].ravel().astype(np.float64)
     while True:
         if len(arcs) * SHIFT_ARC_COST >= grid.n * m * m:
-            # shifts prove most cells at once (survey.analysis.shifts); the networks
+            # shifts prove most cells at once (survey.disclosure.shifts); the networks
             # search only for what they leave short (r holds the repairs so far)
             w = shifts.table_widths(r, grid.tree.parent, grid.tree.is_leaf, p)[arcs]
             proven[arcs] = np.maximum(proven[arcs], np.minimum(w, rq[arcs]))

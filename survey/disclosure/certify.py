@@ -1,6 +1,6 @@
 """The attacker's knowledge, what it must not learn, and the moves of organisation totals.
 
-The attacker holds every published base and count, every relation (survey.analysis.grid),
+The attacker holds every published base and count, every relation (survey.disclosure.grid),
 the bounds 0 <= count <= base, and the status words: "primary" means a base under N (when
 the count rule is off) and "secondary" a base of at least N (`Bounds`); the definitions tell
 it which cells are empty by definition (status FIXED, held at 0). Each cell is split
@@ -14,7 +14,7 @@ Totals (M2). A respondent moves from one leaf organisation to a sibling leaf: bo
 change, and in every characteristic one group (the same at both) changes with them. `_m2`
 finds, for all leaf totals (and groups) at once, whether such a move of step a (one way)
 exists; it is a move of the whole release, so what it proves holds against everything
-published. The other moves of groups are found on networks (survey.analysis.flows).
+published. The other moves of groups are found on networks (survey.disclosure.flows).
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from survey.analysis import nesting
-from survey.analysis.status import FIXED, OK, PRIMARY, SECONDARY
-from survey.analysis.grid import Grid
+from survey.disclosure import nesting
+from survey.disclosure.status import FIXED, OK, PRIMARY, SECONDARY
+from survey.disclosure.grid import Grid
 
 BIG = np.int64(1) << np.int64(40)   # "no upper bound" for a secondary cell's base
 
@@ -182,7 +182,7 @@ def _widths(grid: Grid, x, y, status, bounds: Bounds, p: int, pairs, groups: boo
 
 def _others(a: np.ndarray, starts: np.ndarray | None = None, slot: np.ndarray | None = None) -> np.ndarray:
     """Per entry, the sum of the other entries of its row (along the last axis), or with
-    `starts` and `slot` (a level's segments, survey.analysis.grid) of the other rows of its
+    `starts` and `slot` (a level's segments, survey.disclosure.grid) of the other rows of its
     segment; infinite where any of those is. (In place where it can: at a national practice level each
     temporary is 34 MB, and these were the release's peak memory.)"""
     inf = np.isinf(a)

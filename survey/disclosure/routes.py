@@ -1,7 +1,7 @@
 """Moves of one respondent between sibling leaf organisations along alternating routes:
 certificates for leaf cells whose organisation total is suppressed ("coupled" cells).
 
-An M2 move (survey.analysis.certify) moves a respondent from leaf u to a sibling leaf v:
+An M2 move (survey.disclosure.certify) moves a respondent from leaf u to a sibling leaf v:
 both totals change, and in every characteristic the same group at both. A route is more
 general. In one characteristic, u's total rises by one and v's falls by one; the
 characteristic's groups must follow without changing the parent's cells (held at their
@@ -35,9 +35,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from survey.analysis.certify import BIG, Bounds
-from survey.analysis.status import FIXED, OK, PRIMARY, SECONDARY
-from survey.analysis.grid import Grid
+from survey.disclosure.certify import BIG, Bounds
+from survey.disclosure.status import FIXED, OK, PRIMARY, SECONDARY
+from survey.disclosure.grid import Grid
 
 
 @numba.njit(nogil=True, cache=True)
@@ -260,7 +260,7 @@ def route_moves(grid: Grid, x, y, status, bounds: Bounds, cells: np.ndarray, p: 
             both.append(got)
         moves.append(both)
     (yu, yd), (zu, zd), (su, sd) = moves
-    # as survey.analysis.shifts._SERVE: a base moves with its count or its complement; a
+    # as survey.disclosure.shifts._SERVE: a base moves with its count or its complement; a
     # count with its base or by a swap; a complement with its base or by the swap reversed
     out[:, 0] = np.stack([np.maximum(yu, zu), np.maximum(yd, zd)], 1)
     out[:, 1] = np.stack([np.maximum(yu, su), np.maximum(yd, sd)], 1)
