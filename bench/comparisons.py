@@ -130,13 +130,7 @@ def attack(rel, prof, orgs, true) -> tuple[int, int]:
     real = Attack(defs, frame, answers, parent, rel.params.min_cell, relations=True, columns=cols)
     need, _ = seeded.owed(real.hidden, true)
     bases = real.hidden.index[real.hidden["what"] == "base"]     # what the answers narrow
-    need = need.loc[bases]
-    got = real.ranges(need, batches=40, rows=bases)
-    short = got[(got["hi"] - got["lo"]) < need - 1e-6]
-    if len(short):
-        seen = Attack(defs, frame, answers, parent, rel.params.min_cell, relations=True, inherent=True, columns=cols)
-        wide = seen.ranges(need.loc[short.index], rows=short.index, batches=10)
-        short = short[(short["hi"] - short["lo"]).to_numpy() < (wide["hi"] - wide["lo"]).to_numpy() - 1e-6]
+    got, short = real.pinned(need.loc[bases], rows=bases)
     for r in short.head(5).itertuples():
         print(f"  pinned: {r.indicator} {r.org_level} {r.org_code} {r.dimension} {r.group!r} {r.what}: "
               f"{r.status}, {r.lo:g}..{r.hi:g}")

@@ -82,6 +82,8 @@ class Attack:
         engine's model did before). columns: only these answer columns split the sets (the
         cells given must then be of characteristics over them, or "all")."""
         self.defs = defs
+        self._args = (defs, cells, rates, parent, min_cell)
+        self._options = {"use_status": use_status, "relations": relations, "columns": columns}
         self.m = m = Model()
         cells = cells.copy()
         cells["canon"] = cells["indicator"].map(defs.canon)
@@ -310,6 +312,22 @@ class Attack:
                     hi[i] = self._optimum(hm, c, -1.0)[0]
         out["lo"], out["hi"], out["exact"] = lo, hi, exact
         return out
+
+    def pinned(self, need: pd.Series, *, rows=None, batches: int = 40,
+               integer: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The one way every test and bench asks "what does the release give away?": each
+        hidden number's interval (`ranges`), and those narrower than `need` that are also
+        narrower than this attacker leaves them knowing only what no suppression can
+        withhold (`inherent=True`: published totals and answers, every cell's size class):
+        what the suppression pattern, not the data, lets slip. Returns (every interval
+        worked out, the ones pinned)."""
+        got = self.ranges(need, batches=batches, rows=rows, integer=integer)
+        short = got[(got["hi"] - got["lo"]) < need.reindex(got.index).to_numpy() - 1e-6]
+        if len(short):
+            seen = Attack(*self._args, inherent=True, **self._options)
+            wide = seen.ranges(need.loc[short.index], rows=short.index, batches=10)
+            short = short[(short["hi"] - short["lo"]).to_numpy() < (wide["hi"] - wide["lo"]).to_numpy() - 1e-6]
+        return got, short
 
 
 def _base_of(s: str) -> str | None:

@@ -139,18 +139,14 @@ def pinned_by_everything(release, cells: pd.DataFrame, orgs: pd.DataFrame, prof:
     parent = parents(orgs)
     frame = as_downloaded(release.table)
     answers = published_answers(prof, release, orgs)
-    real = Attack(defs, frame, answers, parent, release.params.min_cell, relations=True)
-    need, v = owed(real.hidden, truth(cells, orgs))
-    rows = real.hidden.index if what is None else real.hidden.index[real.hidden["what"] == what]
-    need, v = need.loc[rows], v[rows.to_numpy()]
-    got = real.ranges(need, batches=40, rows=rows)
+    attack = Attack(defs, frame, answers, parent, release.params.min_cell, relations=True)
+    hidden = attack.hidden
+    need, v = owed(hidden, truth(cells, orgs))
+    rows = hidden.index if what is None else hidden.index[hidden["what"] == what]
+    got, short = attack.pinned(need.loc[rows], rows=rows)
     # the truth lies in every interval worked out exactly (the model is sound; a wide enough
     # interval is only a proven lower bound on the width, sampled from feasible points)
+    v = v[rows.to_numpy()]
     exact = got["exact"].to_numpy(bool)
     assert ((got["lo"] <= v + 1e-6) & (v <= got["hi"] + 1e-6))[exact].all()
-    short = got[(got["hi"] - got["lo"]) < need - 1e-6]
-    if len(short):
-        seen = Attack(defs, frame, answers, parent, release.params.min_cell, relations=True, inherent=True)
-        wide = seen.ranges(need.loc[short.index], rows=short.index, batches=10)
-        short = short[(short["hi"] - short["lo"]).to_numpy() < (wide["hi"] - wide["lo"]).to_numpy() - 1e-6]
     return short
