@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 
 def key_groups(value: str | None) -> Markup:

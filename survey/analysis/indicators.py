@@ -1,7 +1,7 @@
 """Indicator definitions (shipped `indicators.yaml`), validated on load."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from survey.analysis._yaml import HERE, DefinitionError, need, read_yaml

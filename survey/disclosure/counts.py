@@ -12,7 +12,7 @@ import pandas as pd
 
 from survey.disclosure.engine import protect
 from survey.disclosure.relations import Relations
-from survey.disclosure.status import OK, STATUS_NAMES
+from survey.disclosure.status import STATUS_NAMES
 
 
 def protect_counts(df: pd.DataFrame, min_count: int, *, total_row: str = "ALL",

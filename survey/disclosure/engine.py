@@ -23,8 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from survey.disclosure.relations import Relations, relation_counts
 from survey.disclosure.status import OK, PRIMARY, SECONDARY
@@ -144,7 +142,6 @@ def slack_pass(rel: Relations, status: np.ndarray, values, counts, cost, forbidd
         nsup = relation_counts(rel, sup)
         live = tot_pub & (nsup >= 1)
         pub = ~sup[rel.cell]
-        weak_rows = np.zeros(len(rel.rel), bool)
         new_cells = []
         for q, req in ((values, req_x), (counts, req_y)):
             if q is None:

@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 
 from survey.disclosure.certify import Bounds
 from survey.disclosure.status import FIXED, OK
-from survey.disclosure.exact import _run, highs_model, warm
+from survey.disclosure import highs
 from survey.disclosure.grid import Grid
 
 
@@ -139,7 +139,7 @@ def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndar
         M = sparse.vstack([sparse.block_diag([A, A]), sparse.hstack([-sparse.identity(kk), sparse.identity(kk)])],
                           format="csc")
         rhs = np.r_[-const_x[rids], -const_y[rids]]
-        h = highs_model(M, np.r_[lower[vars_], np.zeros(kk)], np.r_[upper[vars_], upper[vars_]],
+        h = highs.model(M, np.r_[lower[vars_], np.zeros(kk)], np.r_[upper[vars_], upper[vars_]],
                         np.r_[rhs, np.full(kk, -highspy.kHighsInf)], np.r_[rhs, np.zeros(kk)])
         idx = np.arange(2 * kk, dtype=np.int32)
         # each target's maximum starts from the truth's basis, near its true value (not from
@@ -173,7 +173,7 @@ def lp_widths(grid: Grid, k: int, x, y, status, bounds: Bounds, unknown: np.ndar
                     if b_ >= 0:
                         c[b_] = -sign
                     h.changeColsCost(2 * kk, idx, c)
-                    _run(h)
+                    highs.run(h)
                     st = h.getModelStatus()
                     if st == highspy.HighsModelStatus.kUnbounded:
                         ends.append(-np.inf * sign)
@@ -208,7 +208,7 @@ def _start_at(h, col_value, row_value):
         taken = False
     if not taken:
         return None
-    warm(h)
+    highs.warm(h)
     return h.getBasis()
 
 
