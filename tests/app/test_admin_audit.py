@@ -6,7 +6,7 @@ from sqlalchemy import select
 from survey import audit
 from survey.models import Organisation
 from tests.support.admin import admin_client, fresh_g_per_request  # noqa: F401
-from tests.app.test_admin_waves import create, get_wave, orgs  # noqa: F401
+from tests.support.admin import create, get_wave, orgs  # noqa: F401  (orgs: a fixture)
 from tests.conftest import csrf_from
 
 

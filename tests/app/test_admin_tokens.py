@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from survey.extensions import hash_token
 from survey.models import AuditEvent, Invitation, WaveOrganisation
 from tests.support.admin import admin_client, fresh, fresh_g_per_request  # noqa: F401
-from tests.app.test_admin_waves import create, get_wave, orgs  # noqa: F401
+from tests.support.admin import create, get_wave, orgs  # noqa: F401  (orgs: a fixture)
 from tests.conftest import PG_URL, post_form
 
 TOKEN_RE = re.compile(r"/respond/t/([A-Za-z0-9_\-]+)")

@@ -5,58 +5,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from survey.csvfile import InvalidFile  # noqa: F401  (the orgs contract this file relies on)
-from survey.models import AuditEvent, OpenLink, Wave, WaveMode, WaveOrganisation
-from survey.orgs import import_orgs, parse_orgs_csv
-from tests.support.admin import admin_client, fresh, fresh_g_per_request  # noqa: F401
+from survey.models import AuditEvent, OpenLink, WaveMode, WaveOrganisation
+from tests.support.admin import (  # noqa: F401  (fixtures)
+    TODAY, admin_client, create, fresh, fresh_g_per_request, get_wave, orgs,
+)
 from tests.conftest import post_form
-
-ORGS = """code,name,level,parent_code
-ICS1,North ICS,ics,
-PL1,Riverside place,place,ICS1
-PCN1,Riverside PCN,pcn,PL1
-P001,High Street Surgery,practice,PCN1
-P002,Mill Lane Practice,practice,PCN1
-PCN2,Hill PCN,pcn,PL1
-P003,Hilltop Surgery,practice,PCN2
-"""
-TODAY = dt.date.today()
-
-
-@pytest.fixture
-def orgs(db):
-    import_orgs(db, parse_orgs_csv(ORGS))
-    db.commit()
-
-
-def _parts(name: str, day) -> dict:
-    """A date as the NHS.UK date input posts it (day, month, year boxes); a string is sent as typed."""
-    if isinstance(day, dt.date):
-        return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
-    return {f"{name}-{p}": v for p, v in zip(("day", "month", "year"), day)}
-
-
-def wave_data(**over):
-    data = {"survey": "staff-experience", "name": "Spring", "orgs": ["PCN1"], "mode": "invitation"}
-    dates = {"opens": TODAY - dt.timedelta(days=1), "closes": TODAY + dt.timedelta(days=30)}
-    for key in ("opens", "closes"):
-        value = over.pop(key, dates[key])
-        if isinstance(value, str):              # the old single year-month-day field, still read
-            data[key] = value
-        else:
-            data.update(_parts(key, value))
-    data.update(over)
-    return data
-
-
-def create(client, **over):
-    return post_form(client, "/admin/waves/new", wave_data(**over))
-
-
-def get_wave(db, name="Spring"):
-    fresh(db)
-    return db.scalar(select(Wave).where(Wave.name == name))
-
 
 def test_create_includes_the_practices_below(admin_client, orgs, db):
     form = admin_client.get("/admin/waves/new").get_data(as_text=True)

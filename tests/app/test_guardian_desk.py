@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from survey.concerns import ConcernInput, raise_concern as op_raise
 from survey.extensions import access_key_hasher, keyring
-from survey.models import AuditEvent, Concern, ConcernNote, Organisation, OrgLevel, StaffUser
+from survey.models import AuditEvent, Concern, ConcernNote, Organisation, OrgLevel
 from tests.support.speakup import csrf_token_per_request, post_on_page, raise_concern, sign_in_to  # noqa: F401
 from tests.conftest import TEST_PASSWORD, post_form
 

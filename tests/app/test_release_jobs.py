@@ -29,7 +29,7 @@ from survey.models import AuditEvent, Wave
 from survey.models.jobs import ReleaseBuild
 from survey.models.releases import Release
 from survey.releases.jobs import claim, request_build, stop_exhausted
-from tests.app.test_speakup_cli import smtp_server  # noqa: F401 - the fake SMTP server fixture
+from tests.support.mail import smtp_server  # noqa: F401 - the fake SMTP server fixture
 from tests.conftest import post_form
 from tests.releases_helpers import add_random_responses, make_orgs, make_wave
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socketserver
-import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from survey.concerns import ConcernInput, raise_concern as op_raise
 from survey.crypto import KeyRing, KeyRingError
 from survey.extensions import access_key_hasher, keyring
 from survey.models import Concern, ConcernStatus, Role, StaffUser
+from tests.support.mail import smtp_server  # noqa: F401  (a fixture)
 from tests.support.speakup import csrf_token_per_request, open_case, raise_concern  # noqa: F401
 from tests.conftest import base_test_config
 
@@ -143,51 +142,6 @@ def test_return_command(app, runner, db, tmp_path):
 
 
 # --- e-mail ------------------------------------------------------------------------------
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    def handle(self):
-        box = self.server.received
-        self.wfile.write(b"220 fake ESMTP\r\n")
-        data_mode, lines, rcpts = False, [], []
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            if data_mode:
-                if line in (b".\r\n", b".\n"):
-                    box.append({"to": rcpts, "data": b"".join(lines).decode()})
-                    data_mode, lines, rcpts = False, [], []
-                    self.wfile.write(b"250 queued\r\n")
-                else:
-                    lines.append(line)
-                continue
-            cmd = line.strip().upper()
-            if cmd.startswith(b"EHLO"):
-                self.wfile.write(b"250-fake\r\n250 8BITMIME\r\n")
-            elif cmd.startswith(b"RCPT"):
-                rcpts.append(line.decode().split(":", 1)[1].strip().strip("<>"))
-                self.wfile.write(b"250 ok\r\n")
-            elif cmd == b"DATA":
-                data_mode = True
-                self.wfile.write(b"354 go ahead\r\n")
-            elif cmd == b"QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
-
-
-@pytest.fixture
-def smtp_server():
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
-    server.daemon_threads = True
-    server.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
 
 def test_guardians_get_a_digest_without_case_content(app, runner, client, db, make_staff, smtp_server, forbid_in_logs):
     text_ = "Digest must not carry this text em55"

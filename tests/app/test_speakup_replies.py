@@ -11,7 +11,7 @@ from sqlalchemy import select
 from survey.concerns.queue import add_working_days
 from survey.extensions import keyring
 from survey.models import Concern
-from tests.app.test_speakup_cli import smtp_server  # noqa: F401
+from tests.support.mail import smtp_server  # noqa: F401  (a fixture)
 from tests.support.speakup import csrf_token_per_request, open_case, post_on_page  # noqa: F401
 from tests.support.speakup import raise_concern, joined_keys
 from tests.conftest import post_form

@@ -13,110 +13,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from scipy.optimize import linprog
 
 from survey.disclosure import flows, lpcheck
 from survey.disclosure.certify import Bounds, _sibling_leaf_pairs, m2_widths, requirements, rooms
 from survey.disclosure.status import FIXED, OK, PRIMARY, SECONDARY
 from survey.disclosure.grid import make_grid
 from survey.analysis.layout import make_layout
-from survey.disclosure.structure import org_tree, rollup_matrix
+from survey.disclosure.structure import org_tree
 from survey.disclosure.groups import MAX_VISIT, _capacities
 from survey.disclosure.lpaudit import exact_check
 from survey.disclosure.suppress import row_pass
-
-N = 5          # minimum cell for these small worlds
-
-
-def world(draw, dims):
-    """A random tree (wave > ICS > 1-3 PCNs > 1-3 practices), leaf data consistent across
-    characteristics, rolled up: returns tree, layout, base, count."""
-    orgs = [("I1", "ICS", "ics", None)]
-    leaves = []
-    for n in range(draw(st.integers(1, 3))):
-        orgs.append((f"N{n}", f"PCN {n}", "pcn", "I1"))
-        for k in range(draw(st.integers(1, 3))):
-            orgs.append((f"P{n}{k}", "practice", "practice", f"N{n}"))
-            leaves.append(f"P{n}{k}")
-    frame = pd.DataFrame(orgs, columns=["code", "name", "level", "parent_code"])
-    tree = org_tree(frame, leaves)
-    layout = make_layout(["ind"], dims)
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    S, leaf_nodes = rollup_matrix(tree)
-    lb = np.zeros((len(leaf_nodes), layout.n_cols))
-    lc = np.zeros_like(lb)
-    for j in range(len(leaf_nodes)):
-        people = int(rng.integers(0, 14))
-        yes = rng.random(people) < rng.uniform(0, 1)
-        lb[j, 0], lc[j, 0] = people, yes.sum()
-        for d in range(1, len(dims)):
-            cols = np.flatnonzero(layout.col_dim == d)
-            g = rng.choice(len(cols), size=people, p=rng.dirichlet(np.ones(len(cols))))
-            lb[j, cols] = np.bincount(g, minlength=len(cols))
-            lc[j, cols] = np.bincount(g, weights=yes, minlength=len(cols))
-    base, count = np.asarray(S @ lb), np.asarray(S @ lc)
-    return tree, layout, base.astype(np.int64), count.astype(np.int64)
-
-
-def exact_intervals(tree, layout, base, count, status):
-    """(lo, hi) of base, count and complement of every suppressed cell, by LP over the leaf
-    cells: variables y and z (count and complement) per leaf and column."""
-    S, leaf_nodes = rollup_matrix(tree)
-    S = S.toarray()
-    n_l, C = len(leaf_nodes), layout.n_cols
-    nv = 2 * n_l * C
-
-    def var(layer, leaf, col):
-        return (layer * n_l + leaf) * C + col
-
-    eq, rhs, ub, ubr = [], [], [], []
-    for leaf in range(n_l):                      # All = sum of groups, per characteristic
-        for d in range(1, len(layout.dims)):
-            for layer in (0, 1):
-                row = np.zeros(nv)
-                row[var(layer, leaf, 0)] = 1
-                for c in np.flatnonzero(layout.col_dim == d):
-                    row[var(layer, leaf, c)] = -1
-                eq.append(row); rhs.append(0)
-    z = base - count
-    targets = {}
-    for node in range(tree.n):
-        for col in range(C):
-            rows = {}
-            for layer in (0, 1):
-                row = np.zeros(nv)
-                for leaf in np.flatnonzero(S[node]):
-                    row[var(layer, leaf, col)] = 1
-                rows[layer] = row
-            if status[node, col] == OK:
-                eq += [rows[0], rows[1]]; rhs += [count[node, col], z[node, col]]
-                continue
-            both = rows[0] + rows[1]
-            if status[node, col] == PRIMARY:
-                ub.append(both); ubr.append(N - 1)
-            else:
-                ub.append(-both); ubr.append(-N)
-            targets[(node, col)] = (both, rows[0], rows[1])
-    out = {}
-    for key, objs in targets.items():
-        ends = []
-        for c in objs:
-            lo = linprog(c, A_eq=np.array(eq), b_eq=rhs, A_ub=np.array(ub), b_ub=ubr, bounds=(0, None), method="highs")
-            hi = linprog(-c, A_eq=np.array(eq), b_eq=rhs, A_ub=np.array(ub), b_ub=ubr, bounds=(0, None), method="highs")
-            assert lo.status == 0, lo.message
-            ends.append((lo.fun, np.inf if hi.status == 3 else -hi.fun))
-        out[key] = ends
-    return out
-
-
-@st.composite
-def patterns(draw, dims):
-    tree, layout, base, count = world(draw, dims)
-    flip = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).random(base.shape) < draw(st.floats(0, 0.6))
-    sup = (base < N) | flip
-    status = np.where(sup, np.where(base < N, PRIMARY, SECONDARY), OK).astype(np.int8)
-    return tree, layout, base, count, status
-
+from tests.support.worlds import N, exact_intervals, patterns
 
 def certified(grid, base, count, status, p=2):
     """(node, col) -> (3, 2) array: proven rise and fall of base, count and complement."""
@@ -318,7 +225,7 @@ def test_lps_started_from_the_truth_reach_the_cold_optimum(data):
     a true point the start takes (a valid basis), and the optimum from it is the optimum of
     a cold solve, as it is after a start from a point off the system."""
     from scipy import sparse
-    from survey.disclosure.exact import _run, highs_model
+    from survey.disclosure import highs
     rows, cols = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6))
     truth = np.array(data.draw(st.lists(st.integers(0, 9), min_size=rows * cols, max_size=rows * cols)), float)
     A = sparse.vstack([sparse.kron(sparse.identity(rows), np.ones((1, cols))),
@@ -327,13 +234,13 @@ def test_lps_started_from_the_truth_reach_the_cold_optimum(data):
     cost = np.array(data.draw(st.lists(st.integers(-3, 3), min_size=rows * cols, max_size=rows * cols)), float)
     ends = []
     for start in (None, truth, truth + data.draw(st.integers(1, 3))):
-        h = highs_model(A, np.zeros(rows * cols), np.full(rows * cols, 12.0), rhs, rhs)
+        h = highs.model(A, np.zeros(rows * cols), np.full(rows * cols, 12.0), rhs, rhs)
         if start is truth:
             assert lpcheck._start_at(h, start, A @ start) is not None and h.getBasis().valid
         elif start is not None:             # taken or not, the optimum must not change
             lpcheck._start_at(h, start, A @ start)
         h.changeColsCost(rows * cols, np.arange(rows * cols, dtype=np.int32), cost)
-        _run(h)
+        highs.run(h)
         ends.append(h.getInfo().objective_function_value)
     assert ends[1] == pytest.approx(ends[0], abs=1e-6) and ends[2] == pytest.approx(ends[0], abs=1e-6)
 

@@ -10,8 +10,7 @@ from survey.disclosure.certify import Bounds, _sibling_leaf_pairs, m2_widths, ro
 from survey.disclosure.status import FIXED, OK, PRIMARY, SECONDARY
 from survey.disclosure.grid import make_grid
 from survey.disclosure.routes import _room, route_moves, route_widths, sibling_segments
-from tests.unit.analysis.test_certificates import N, exact_intervals, patterns
-from tests.unit.analysis.test_shifts import _pcn
+from tests.support.worlds import N, exact_intervals, one_pcn, patterns
 
 P = 2
 
@@ -38,7 +37,7 @@ def _three_practices(small_dims, p2_white=SECONDARY):
     has both White and BME suppressed."""
     S_, P_ = SECONDARY, PRIMARY
     # columns: All | White, BME, Not stated | Disabled, Non-disabled, Not stated
-    return _pcn({"P0": ([14, 8, 6, 0, 7, 7, 0], [7, 4, 3, 0, 4, 3, 0], [S_, S_, OK, P_, S_, S_, P_]),
+    return one_pcn({"P0": ([14, 8, 6, 0, 7, 7, 0], [7, 4, 3, 0, 4, 3, 0], [S_, S_, OK, P_, S_, S_, P_]),
                  "P1": ([14, 6, 8, 0, 7, 7, 0], [7, 3, 4, 0, 3, 4, 0], [S_, OK, S_, P_, S_, S_, P_]),
                  "P2": ([20, 10, 10, 0, 10, 10, 0], [10, 5, 5, 0, 5, 5, 0], [OK, p2_white, S_, P_, OK, OK, P_])},
                 small_dims)

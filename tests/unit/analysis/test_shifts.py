@@ -5,17 +5,14 @@ it finds the moves it is meant to find (a rectangle, a route through a third gro
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from survey.disclosure import flows, shifts
 from survey.disclosure.certify import Bounds
 from survey.disclosure.status import OK, PRIMARY, SECONDARY
 from survey.disclosure.grid import make_grid
-from survey.analysis.layout import make_layout
-from survey.disclosure.structure import org_tree
 from survey.disclosure.groups import MAX_VISIT, _capacities
-from tests.unit.analysis.test_certificates import N, exact_intervals, patterns
+from tests.support.worlds import N, exact_intervals, one_pcn, patterns
 
 P = 2
 
@@ -65,31 +62,13 @@ def test_proven_widths_fit_inside_the_exact_intervals(small_dims, data):
                 assert w[v, j, q] <= hi - lo + 1e-6, (v, cc[j], q, w[v, j, q], lo, hi)
 
 
-def _pcn(practices: dict, dims):
-    """One ICS > one PCN > the given practices; returns grid, base, count, status (every
-    row rolled up; the ICS, PCN and wave rows published)."""
-    codes = list(practices)
-    orgs = pd.DataFrame([("I1", "ICS", "ics", None), ("N0", "PCN", "pcn", "I1")]
-                        + [(c, c, "practice", "N0") for c in codes], columns=["code", "name", "level", "parent_code"])
-    tree = org_tree(orgs, codes)
-    layout = make_layout(["ind"], dims)
-    grid = make_grid(tree, layout)
-    leaf_b = np.array([b for b, _, _ in practices.values()], np.int64)
-    leaf_c = np.array([c for _, c, _ in practices.values()], np.int64)
-    leaf_s = np.array([s for _, _, s in practices.values()], np.int8)
-    top = np.vstack([leaf_b.sum(0)] * 3), np.vstack([leaf_c.sum(0)] * 3)
-    base, count = np.vstack([top[0], leaf_b]), np.vstack([top[1], leaf_c])
-    status = np.vstack([np.zeros((3, leaf_b.shape[1]), np.int8), leaf_s])
-    return grid, base, count, status
-
-
 def test_the_rectangle_of_two_practices_is_proven_as_the_networks_prove_it(small_dims):
     """As in test_certificates.test_a_rectangle_is_found_and_measured: P0's Disabled cell
     (base 3 primary, count 0) rises and falls one in its base, rises two in its count (P1
     gives counts through the answer swaps) and falls two in its complement."""
     dims = {k: small_dims[k] for k in ("all", "disability")}
     S_, P_ = SECONDARY, PRIMARY
-    grid, base, count, status = _pcn({"P0": ([12, 3, 9, 0], [3, 0, 3, 0], [0, P_, S_, 0]),
+    grid, base, count, status = one_pcn({"P0": ([12, 3, 9, 0], [3, 0, 3, 0], [0, P_, S_, 0]),
                                       "P1": ([12, 3, 9, 0], [4, 3, 1, 0], [0, P_, S_, 0])}, dims)
     cc = grid.dim_cols[0][0]
     r = next(_tables(grid, base, count, status))[1]
@@ -104,7 +83,7 @@ def test_a_route_through_a_third_group_is_found(small_dims):
     to White: a six-cycle through the third group (at two different practices)."""
     dims = {k: small_dims[k] for k in ("all", "ethnicity_group")}
     S_, P_ = SECONDARY, PRIMARY
-    grid, base, count, status = _pcn({
+    grid, base, count, status = one_pcn({
         "P0": ([30, 27, 2, 1], [7, 7, 0, 0], [0, S_, P_, P_]),
         "P1": ([40, 30, 3, 7], [10, 6, 1, 3], [0, OK, P_, S_]),
         "P2": ([30, 25, 4, 1], [10, 8, 2, 0], [0, S_, P_, P_])}, dims)
