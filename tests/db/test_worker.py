@@ -22,7 +22,8 @@ from tests.db.worker_support import (Worker, build_row, drop_queue, enqueue, fla
 
 pytestmark = pytest.mark.slow
 
-LEASE_S = 4          # SURVEY_RELEASE_BUILD_LEASE_SECONDS in jobs_env
+LEASE_S = 10         # SURVEY_RELEASE_BUILD_LEASE_SECONDS in jobs_env: renewed every 2.5 s, so a
+                     # worker busy in a long LP or numba kernel under load keeps its claim
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ REDIS_URL = os.environ.get("SURVEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 def queue_settings(inst: Instance) -> dict[str, str]:
     """The SURVEY_* settings of the instance's queue and of short leases and retries."""
-    env = {"SURVEY_RELEASE_BUILD_LEASE_SECONDS": "4", "SURVEY_RELEASE_BUILD_RETRY_SECONDS": "1"}
+    env = {"SURVEY_RELEASE_BUILD_LEASE_SECONDS": "10", "SURVEY_RELEASE_BUILD_RETRY_SECONDS": "1"}
     if PG_URL:
         env["SURVEY_JOBS_URL"] = REDIS_URL
         env["SURVEY_JOBS_NAME"] = getattr(inst, "jobs_name", "survey")
