@@ -86,6 +86,8 @@ def gap_frame(tree, layout, base, count, status, out_ids, canon, indicators, dim
     for iid in out_ids:
         k = layout.indicators.index(canon[iid])
         for dim, ga, gb in indicators[iid].comparisons:
+            if dim not in layout.dims:          # a release of some characteristics only
+                continue
             d = layout.dims.index(dim)
             sel = (layout.col_ind == k) & (layout.col_dim == d)
             ca = np.flatnonzero(sel & (layout.col_group == ga))[0]
