@@ -22,7 +22,8 @@ Statistics
 
 Release (disclosure control over every table jointly)
     ReleaseParams(min_cell=11, count_k=0, protection=2.0)   min_cell < 5 -> ValueError
-    build_release(cells, orgs, params, previous=None, indicators=None, dimensions=None) -> Release
+    build_release(cells, orgs, params, previous=None, indicators=None, dimensions=None,
+                  answers=None) -> Release      (answers: respondents per leaf organisation)
     Release: .table  (indicator, org_level, org_code, org_name, dimension, group, base, count,
                       percent, ci_low, ci_high, status in ok/primary/secondary)
              .gaps   (indicator, org_level, org_code, dimension, group_a, group_b,
@@ -32,7 +33,8 @@ Release (disclosure control over every table jointly)
              .audit  AuditReport(cells_checked, suppressed, blocks, lp_solved, failures, withheld, ...)
     TABLE_COLUMNS, GAP_COLUMNS, PATTERN_COLUMNS
 
-Generic disclosure-control engine (any table of non-negative cells with additive relations)
+Generic disclosure-control engine (any table of non-negative cells with additive relations;
+survey.disclosure holds it and every other part of the disclosure control, re-exported here)
     protect(values, relations, primary, *, counts=None, forbidden=None, reluctant=None,
             cost=None, previous=None, protection=2.0) -> Protection
     protect_counts(df, min_count, *, total_row="ALL", protection=1.0) -> DataFrame of status

@@ -286,7 +286,7 @@ def test_attacker_recovers_no_suppressed_count(world, edi_client, tmp_path):
     import re
     from survey.analysis import canonical_indicator, load_dimensions, load_indicators
     from survey.models import Organisation
-    from tests.attacker import attack
+    from tests.support.equations import attack
 
     w = world["closed"].id
     cells = list(csv.DictReader(io.StringIO(edi_client.get(f"/reports/waves/{w}/download/indicators.csv")
@@ -356,7 +356,7 @@ def empty_groups(world) -> set:
 def test_attacker_reading_statuses_recovers_nothing(world):
     """The status words are published too: 'primary' says a base is under N, 'secondary' that
     it is at least N. With those bounds as well, nothing is pinned."""
-    from tests.attacker import attack
+    from tests.support.equations import attack
     if "attacker_input" not in world:
         pytest.skip("runs after test_attacker_recovers_no_suppressed_count")
     cells, rates, parent, canon, empty, known = world["attacker_input"]
@@ -367,8 +367,8 @@ def test_attacker_reading_statuses_recovers_nothing(world):
 
 def _beyond_inherent(pinned, cells, rates, parent, canon, empty, known) -> list[str]:
     """What the attacker pinned, less what the published totals and the size classes pin
-    whatever the engine suppressed (tests.attacker.attack with inherent=True)."""
-    from tests.attacker import attack, cell_of
+    whatever the engine suppressed (tests.support.equations.attack with inherent=True)."""
+    from tests.support.equations import attack, cell_of
     if not pinned:
         return pinned
     inherent = {cell_of(d) for d in attack(cells, rates, parent, canon, min_cell=11, empty_groups=empty,

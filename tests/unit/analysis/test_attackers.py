@@ -1,13 +1,13 @@
 """The attackers the disclosure tests rely on find what is there to find: positive controls
-for tests.lp, tests.attacker and tests.unit.analysis.attacker (a test that an attacker
+for tests.support.lp, tests.support.equations and tests.support.intervals (a test that an attacker
 recovers nothing is worth only as much as the attacker)."""
 from __future__ import annotations
 
 import numpy as np
 
-from tests.attacker import attack
-from tests.lp import Ranges
-from tests.unit.analysis.attacker import widest_intervals
+from tests.support.equations import attack
+from tests.support.lp import Ranges
+from tests.support.intervals import widest_intervals
 
 
 def test_ranges_are_exact_bounded_and_unbounded():

@@ -8,7 +8,7 @@ import pytest
 from survey.analysis import Relations, audit, protect, protect_counts
 from survey.disclosure.relations import relation_counts
 from survey.disclosure.status import OK, PRIMARY
-from tests.unit.analysis.attacker import attack_relations
+from tests.support.intervals import attack_relations
 
 
 def bridge_system():

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from survey.analysis import ReleaseParams, build_release, finest_cells
 from survey.analysis.release import DisclosureError
-from tests.unit.analysis.attacker import widest_intervals
+from tests.support.intervals import table_intervals as attack
 from tests.support.profiles import profiles
 
 MIN_CELL = ReleaseParams().min_cell
@@ -115,76 +115,6 @@ EMPTY_BY_DEFINITION = _world({("P00", "01", "1", 5, 2, "1"): 1, ("P00", "01", "1
                               ("P20", "01", "1", 1, 9, "1"): 1, ("P20", "01", "2", 1, 1, "2"): 1,
                               ("P20", "01", "2", 5, 1, "2"): 1, ("P20", None, "1", 2, 2, "1"): 1},
                              {"N0": ["P00"], "N1": ["P10", "P11", "P12", "P13"], "N2": ["P20"]})
-
-
-def attack(table: pd.DataFrame, orgs: pd.DataFrame, dims: dict, indicator: str, totals_only: bool = False,
-           known_empty=frozenset()):
-    """Widest (lo, hi) of every suppressed base and count of one indicator's tables.
-
-    known_empty: (dimension, group) nobody can be in by the indicator's published
-    definition: 0 at every leaf.
-
-    totals_only: an attacker who reads only the organisation totals that are published
-    (never chosen for suppression, so not the engine's choice) and every cell's size class
-    (under N, or at least N: "primary", or published or "secondary", whatever the engine
-    chose): what it pins, the release could not have shielded."""
-    t = table[table.indicator == indicator]
-    parent = dict(zip(orgs.code, orgs.parent_code))
-    leaves = sorted(set(t.loc[t.org_level == "practice", "org_code"].astype(str)))
-    under = {}
-    for p in leaves:
-        a = p
-        while a is not None and not (isinstance(a, float) and np.isnan(a)):
-            under.setdefault(a, []).append(p)
-            a = parent.get(a)
-        under.setdefault("ALL", []).append(p)
-    # variables: per leaf, per (dimension, group) a base and a count; "all" has group All
-    var = {}
-    for p in leaves:
-        for d, dim in dims.items():
-            for g in dim.groups:
-                var[(p, d, g, "b")] = len(var)
-                var[(p, d, g, "c")] = len(var)
-    rows, rhs, pairs = [], [], []
-    for p in leaves:
-        for d, dim in dims.items():
-            pairs += [(var[(p, d, g, "c")], var[(p, d, g, "b")]) for g in dim.groups]
-            for g in dim.groups:
-                if (d, g) in known_empty:
-                    rows += [{var[(p, d, g, "b")]: 1.0}, {var[(p, d, g, "c")]: 1.0}]
-                    rhs += [0.0, 0.0]
-            if d == "all":
-                continue
-            for q in "bc":
-                row = {var[(p, "all", "All", q)]: 1.0}
-                for g in dim.groups:
-                    row[var[(p, d, g, q)]] = -1.0
-                rows.append(row); rhs.append(0.0)
-    targets, keys, ub_rows, ub_rhs = [], [], [], []
-    for r in t.itertuples():
-        for q, col in (("b", "base"), ("c", "count")):
-            expr = {var[(p, r.dimension, r.group, q)]: 1.0 for p in under[str(r.org_code)]}
-            if totals_only and (r.dimension != "all" or r.status == "secondary"):
-                if r.status != "ok":
-                    targets.append(expr); keys.append((str(r.org_code), r.dimension, r.group, q))
-                if q == "b" and r.status == "primary":          # a size class is public anyway
-                    ub_rows.append(expr); ub_rhs.append(MIN_CELL - 1.0)
-                elif q == "b":
-                    ub_rows.append({v: -c for v, c in expr.items()}); ub_rhs.append(-float(MIN_CELL))
-                continue
-            if r.status == "ok":
-                rows.append(expr); rhs.append(float(getattr(r, col)))
-            else:
-                targets.append(expr); keys.append((str(r.org_code), r.dimension, r.group, q))
-                if q == "b" and r.status == "primary":          # base < N
-                    ub_rows.append(expr); ub_rhs.append(MIN_CELL - 1.0)
-                elif q == "b":                                    # base >= N
-                    ub_rows.append({v: -c for v, c in expr.items()}); ub_rhs.append(-float(MIN_CELL))
-    if not targets:
-        return {}
-    total = float(t.loc[(t.org_code == "ALL") & (t.dimension == "all"), "base"].fillna(0).iloc[0])
-    return dict(zip(keys, widest_intervals(len(var), rows, rhs, targets, pairs, upper=max(total, 50) * 4,
-                                           ub_rows=ub_rows, ub_rhs=ub_rhs)))
 
 
 # fixed examples in CI (reproducible); PROP_RANDOM=1 PROP_N=300 searches afresh

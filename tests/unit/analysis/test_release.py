@@ -156,7 +156,7 @@ def test_a_table_the_audit_cannot_protect_is_left_out(inds, small_dims, rel, mon
     assert not gone.any()
     assert len(t) == len(rel.table) - 2 * 11 * 3
     # what is published still pins nothing (the tests' own attacker, on the tables left)
-    from tests.unit.analysis.test_property import attack
+    from tests.support.intervals import table_intervals as attack
     dims = {d: small_dims[d] for d in ("all", "disability")}
     orgs = orgs_frame()
     inherent = {k for k, (lo, hi) in attack(t, orgs, dims, "wres5", totals_only=True).items() if hi - lo < 1 - 1e-6}

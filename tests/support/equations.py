@@ -1,5 +1,5 @@
 """An independent attacker: every number a user can download, as linear equations, and
-linear programming (tests.lp) for the feasible range of every suppressed number.
+linear programming (tests.support.lp) for the feasible range of every suppressed number.
 
 Unknowns, per canonical indicator (identical definitions share them, as the workbook's
 notes tell the reader): the base and count of every (leaf organisation, characteristic
@@ -30,7 +30,7 @@ from collections import defaultdict
 import numpy as np
 from scipy import sparse
 
-from tests.lp import Ranges
+from tests.support.lp import Ranges
 
 
 class System:
