@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from survey.disclosure.status import FIXED, OK, PRIMARY
+from survey.disclosure.status import OK, WORDS, published
 from survey.analysis.stats import newcombe, wilson
 
-STATUS = ["ok", "primary", "secondary"]
 LEVEL_CATS = ["practice", "pcn", "place", "ics", "wave"]
 
 
@@ -46,7 +45,7 @@ def table_frame(tree, layout, base, count, status, out_ids, canon, dimensions, w
         b = base[:, cols].ravel()
         c = count[:, cols].ravel()
         st = status[:, cols].ravel()
-        st = np.where(st == FIXED, PRIMARY, st)   # empty by definition: its base, 0, is under N
+        st = published(st)
         sup = st != OK
         with np.errstate(invalid="ignore", divide="ignore"):
             pct = np.round(100.0 * c / b, 2)
@@ -75,7 +74,7 @@ def table_frame(tree, layout, base, count, status, out_ids, canon, dimensions, w
         "base": pd.arrays.IntegerArray(out["base"], hidden),
         "count": pd.arrays.IntegerArray(out["count"], hidden.copy()),
         "percent": out["percent"], "ci_low": out["ci_low"], "ci_high": out["ci_high"],
-        "status": pd.Categorical.from_codes(out["status"], categories=STATUS),
+        "status": pd.Categorical.from_codes(out["status"], categories=list(WORDS)),
     })
 
 

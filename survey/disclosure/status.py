@@ -31,5 +31,12 @@ class Status(IntEnum):
 
 
 OK, PRIMARY, SECONDARY, FIXED = (int(s) for s in Status)
-# the published word per status value (FIXED is shown as "primary")
-STATUS_NAMES = np.array(["ok", "primary", "secondary", "primary"], dtype=object)
+# the published words, in the order of their codes, and the word for every status value
+WORDS = ("ok", "primary", "secondary")
+STATUS_NAMES = np.array([*WORDS, "primary"], dtype=object)
+
+
+def published(status: np.ndarray) -> np.ndarray:
+    """Status values as the codes of their published words (indices into WORDS): a cell
+    empty by definition (FIXED) reads as primary, its base, 0, being under the minimum."""
+    return np.where(status == FIXED, PRIMARY, status)
