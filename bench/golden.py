@@ -43,20 +43,15 @@ def build_all(out: Path) -> None:
 
 def _region():
     from bench import synthetic
-    from survey.analysis import ReleaseParams, build_release, finest_cells, load_dimensions, load_indicators
-    from tests.support.profiles import profiles
+    from survey.analysis import load_dimensions
+    from tests.support import planted as seeded
     rng = np.random.default_rng(20261207)
     h = synthetic.build_hierarchy(rng, n_ics=1, n_pcn=25, n_practice=120, n_responses=12_000)
     cols = synthetic.responses(rng, h)
     frame = pd.DataFrame({k: v for k, v in cols.items() if len(np.shape(v)) == 1})
     frame = frame.rename(columns={"practice": "org_code"}).replace({"": None})
     orgs = pd.DataFrame({"code": h.codes, "name": h.names, "level": h.levels, "parent_code": h.parents})
-    dims = load_dimensions()
-    inds = load_indicators(dimensions=dims)
-    prof = profiles(frame.to_dict("records"), inds)
-    cells = finest_cells(prof, inds, dims)
-    rel = build_release(cells, orgs, ReleaseParams(), indicators=inds, dimensions=dims,
-                        answers=prof.groupby("org_code")["n"].sum())
+    rel, _, prof = seeded.release_of(frame.to_dict("records"), orgs, dims=tuple(load_dimensions()))
     return rel, prof, orgs
 
 

@@ -4,7 +4,8 @@
 
 Seven practices in three PCNs under one place, 116 staff, one question (WRES 8: discrimination
 from a manager or colleague) by disability. The script builds the release as the product
-does (survey.analysis.build_release with survey.disclosure.suppress.protect_grid) and
+does (tests.support.planted.release_of: survey.analysis.build_release with
+survey.disclosure.suppress.protect_grid) and
 prints, after each stage that changed something, the cells it hid: primary suppression,
 the relations of totals (total_pass, row_pass), the linked-table agreement (nesting,
 respondents), secondary suppression per table (groups), the audit (moves of respondents,
@@ -21,12 +22,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from survey.analysis import ReleaseParams, build_release, finest_cells, load_dimensions, load_indicators  # noqa: E402
 from survey.disclosure import groups, lpaudit, suppress  # noqa: E402
 from survey.disclosure.status import STATUS_NAMES  # noqa: E402
 from tests.support import definitions, planted  # noqa: E402
 from tests.support.attacker import Attack  # noqa: E402
-from tests.support.profiles import profiles  # noqa: E402
 
 # practice: (Disabled, Non-disabled, Not stated) who answered
 PRACTICES = {"P00": (4, 14, 1), "P01": (6, 12, 0), "P02": (3, 9, 2),
@@ -48,11 +47,6 @@ def world():
 
 def main() -> None:
     orgs, rows = world()
-    every = load_dimensions()
-    dims = {k: every[k] for k in ("all", "disability")}
-    inds = load_indicators(dimensions=every)
-    prof = profiles(rows, inds)
-    cells = finest_cells(prof, inds, dims)
     names: dict = {}
     state: dict = {}
 
@@ -99,8 +93,7 @@ def main() -> None:
     wrap(suppress, "open_parents", "escalation: what the LP audit found too narrow frees the cells above", 0, 1)
     wrap(lpaudit, "exact_check", "audit by linear programming (nothing changes; cells proven)", 0, 3)
 
-    rel = build_release(cells, orgs, ReleaseParams(), indicators=inds, dimensions=dims,
-                        answers=prof.groupby("org_code")["n"].sum())
+    rel, cells, prof = planted.release_of(rows, orgs, dims=("all", "disability"))
     a = rel.audit
     print(f"\naudit: {a.suppressed} hidden ({a.primary} primary, {a.secondary} secondary), "
           f"{a.lp_checked} checked by LP, {a.unprotected} unproven, {a.rounds} round(s)")

@@ -155,10 +155,8 @@ def build_release(cells: pd.DataFrame, orgs: pd.DataFrame, params: ReleaseParams
     grid = make_grid(tree, layout)
     node_answers = None
     if answers is not None:
-        leaf_n = np.zeros(len(leaves))
-        got = answers.groupby(answers.index.astype(str)).sum()
-        for c, j in leaf_pos.items():
-            leaf_n[j] = got.get(c, 0)
+        per_leaf = answers.groupby(answers.index.astype(str)).sum()
+        leaf_n = per_leaf.reindex(tree.codes[leaves].astype(str)).fillna(0).to_numpy(np.float64)
         node_answers = np.asarray(S @ leaf_n).ravel()
     t_setup = time.perf_counter()
     status, audit = protect_grid(grid, base, count, primary, cost, previous=prev, fixed=fixed, min_cell=params.min_cell,

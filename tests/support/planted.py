@@ -119,7 +119,7 @@ def release_of(rows: list[dict], orgs: pd.DataFrame, params=None, previous=None,
     from tests.support.profiles import profiles
     every = load_dimensions()
     dimensions = {k: every[k] for k in (dims or ("all", "ethnicity_group", "ethnicity_broad", "disability"))}
-    inds = load_indicators(dimensions=dimensions)
+    inds = load_indicators(dimensions=every)          # comparisons over other characteristics are skipped
     prof = profiles(rows, inds)
     cells = finest_cells(prof, inds, dimensions)
     release = build_release(cells, orgs, params or ReleaseParams(), previous=previous, indicators=inds,
